@@ -1,0 +1,209 @@
+"""Writing, submitting and withdrawing joint applications, and recording what review decides of them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grassroots.core.audit import record
+from grassroots.core.errors import RuleViolation
+from grassroots.core.money import money, total
+from grassroots.core.permissions import require
+from grassroots.core.transitions import transition
+from grassroots.funding.models import Call, ServiceCategory
+from grassroots.orgs.models import Certificate, Organization, OrgKind, Person, Role
+from grassroots.orgs.selectors import acts_for, communities_of, social_workers_of
+
+from .models import (
+    Application,
+    BudgetHead,
+    BudgetLine,
+    FundSource,
+    Indicator,
+    IndicatorKind,
+    MatchingFund,
+    Measure,
+    ServiceKind,
+    TeamMember,
+)
+
+
+def _require_manager(actor: Any, agency: Organization) -> None:
+    require(
+        acts_for(actor, agency, Role.MANAGER),
+        _("Only a manager of %(org)s may write its applications.") % {"org": agency.name},
+    )
+
+
+def _next_reference(call: Call) -> str:
+    count = Application.objects.filter(call=call).count()
+    return f"{call.reference}-A{count + 1:03d}"
+
+
+@transaction.atomic
+def create_draft(
+    actor: Any,
+    *,
+    call: Call,
+    lead_agency: Organization,
+    title: str,
+    category: ServiceCategory,
+    communities: Sequence[Organization],
+    team: Sequence[tuple[Person, str]],
+    indicators: Sequence[dict[str, Any]],
+    budget_lines: Sequence[dict[str, Any]],
+    matching_funds: Sequence[dict[str, Any]] = (),
+    needs: Iterable[Any] = (),
+    summary: str = "",
+    objectives: str = "",
+    title_en: str = "",
+    term_months: int = 12,
+) -> Application:
+    """A draft joint application. The request is the budget total less the matching funds."""
+    _require_manager(actor, lead_agency)
+    if lead_agency.kind != OrgKind.AGENCY:
+        raise RuleViolation(_("Only a social-work agency leads an application."))
+    if call.state != Call.State.OPEN:
+        raise RuleViolation(_("The call “%(c)s” is not open for applications.") % {"c": call})
+    if not call.categories.filter(pk=category.pk).exists():
+        raise RuleViolation(_("The call does not fund the category %(c)s.") % {"c": category})
+    if not title.strip():
+        raise RuleViolation(_("An application needs a title."))
+    if not 1 <= term_months <= call.program.max_term_months:
+        raise RuleViolation(_("The term must lie between 1 and %(m)d months.") % {"m": call.program.max_term_months})
+    area = set(communities_of(call.issuer).values_list("pk", flat=True))
+    for community in communities:
+        if community.pk not in area:
+            raise RuleViolation(_("%(c)s is not a community of %(i)s.") % {"c": community, "i": call.issuer})
+    workers = set(social_workers_of(lead_agency).values_list("pk", flat=True))
+    for person, role in team:
+        if person.pk not in workers:
+            raise RuleViolation(_("%(p)s is not a social worker of %(a)s.") % {"p": person, "a": lead_agency})
+        if role not in TeamMember.Role.values:
+            raise RuleViolation(_("Unknown team role %(r)s.") % {"r": role})
+    lines = [(str(line["head"]), str(line["description"]), money(line["amount"])) for line in budget_lines]
+    for head, _d, amount in lines:
+        if head not in BudgetHead.values:
+            raise RuleViolation(_("Unknown budget head %(h)s.") % {"h": head})
+        if amount <= 0:
+            raise RuleViolation(_("Every budget line needs a positive amount."))
+    matching = [(str(m["source"]), str(m.get("provider", "")), money(m["amount"])) for m in matching_funds]
+    for source, _p, amount in matching:
+        if source not in FundSource.values or amount <= 0:
+            raise RuleViolation(_("Each matching fund needs a known source and a positive amount."))
+    requested = total(a for *_x, a in lines) - total(a for *_x, a in matching)
+    if requested <= 0:
+        raise RuleViolation(_("Matching funds cover the whole budget: nothing is requested."))
+    application = Application.objects.create(
+        call=call,
+        lead_agency=lead_agency,
+        reference=_next_reference(call),
+        title=title,
+        title_en=title_en,
+        summary=summary,
+        category=category,
+        objectives=objectives,
+        term_months=term_months,
+        requested=requested,
+    )
+    application.communities.set(communities)
+    application.needs.set(list(needs))
+    TeamMember.objects.bulk_create(TeamMember(application=application, person=p, role=r) for p, r in team)
+    BudgetLine.objects.bulk_create(
+        BudgetLine(application=application, head=h, description=d, amount=a) for h, d, a in lines
+    )
+    MatchingFund.objects.bulk_create(
+        MatchingFund(application=application, source=s, provider=p, amount=a) for s, p, a in matching
+    )
+    for item in indicators:
+        kind = item.get("kind", IndicatorKind.OUTPUT)
+        measure = item.get("measure", Measure.SESSIONS)
+        service_kind = item.get("service_kind", "")
+        if (
+            kind not in IndicatorKind.values
+            or measure not in Measure.values
+            or (service_kind and service_kind not in ServiceKind.values)
+        ):
+            raise RuleViolation(_("An indicator has an unknown kind or measure."))
+        target = Decimal(str(item["target"]))
+        if target <= 0:
+            raise RuleViolation(_("Every indicator needs a positive target."))
+        Indicator.objects.create(
+            application=application,
+            name=item["name"],
+            kind=kind,
+            measure=measure,
+            service_kind=service_kind,
+            unit=item.get("unit", ""),
+            target=target,
+        )
+    record(actor, "application.drafted", application, after={"call": call.pk, "requested": requested})
+    return application
+
+
+def completeness(application: Application) -> list[str]:
+    """What a submission still lacks, in the applicant's words (empty when complete)."""
+    missing = []
+    if not application.communities.exists():
+        missing.append(_("Name at least one partner community (the linkage needs a community)."))
+    team = list(application.team.select_related("person"))
+    if not team:
+        missing.append(_("Name the social-worker team."))
+    elif not any(m.person.certificate != Certificate.NONE for m in team):
+        missing.append(_("At least one team member must hold a social-work certificate."))
+    if not application.indicators.exists():
+        missing.append(_("Give at least one indicator with a target."))
+    if not application.budget_lines.exists():
+        missing.append(_("Give the budget lines."))
+    return missing
+
+
+@transaction.atomic
+def submit(actor: Any, application: Application) -> Application:
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    _require_manager(actor, application.lead_agency)
+    if application.call.state != Call.State.OPEN:
+        raise RuleViolation(_("The call is closed: applications can no longer be submitted."))
+    missing = completeness(application)
+    if missing:
+        raise RuleViolation(missing)
+    transition(application, Application.State.SUBMITTED, actor=actor, fields={"submitted_at": timezone.now()})
+    return application
+
+
+@transaction.atomic
+def withdraw(actor: Any, application: Application, reason: str = "") -> Application:
+    _require_manager(actor, application.lead_agency)
+    if application.call.state not in (Call.State.OPEN, Call.State.REVIEW):
+        raise RuleViolation(_("An application can be withdrawn only before awards are made."))
+    transition(application, Application.State.WITHDRAWN, actor=actor, reason=reason)
+    return application
+
+
+@transaction.atomic
+def record_eligibility(actor: Any, application: Application, findings: list[str]) -> Application:
+    """Eligible when the screening found nothing; the findings are kept for the applicant to read."""
+    target = Application.State.INELIGIBLE if findings else Application.State.ELIGIBLE
+    transition(application, target, actor=actor, fields={"eligibility_notes": findings}, reason="; ".join(findings))
+    return application
+
+
+@transaction.atomic
+def record_ranking(actor: Any, call: Call, scores: dict[int, Decimal], ranks: dict[int, int]) -> None:
+    for application in Application.objects.filter(call=call, pk__in=scores):
+        application.score = scores[application.pk]
+        application.rank = ranks[application.pk]
+        application.save(update_fields=["score", "rank"])
+    record(actor, "call.ranked", call, after={"ranking": {str(k): str(v) for k, v in ranks.items()}})
+
+
+@transaction.atomic
+def record_result(actor: Any, application: Application, awarded: bool, reason: str = "") -> Application:
+    target = Application.State.AWARDED if awarded else Application.State.NOT_AWARDED
+    transition(application, target, actor=actor, reason=reason)
+    return application

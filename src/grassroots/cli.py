@@ -1,0 +1,117 @@
+"""The `grassroots` console script: demo, serve, audit, solve and a pass-through to Django's commands."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grassroots.settings")
+    import django
+    from django.conf import settings
+
+    django.setup()
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        from pathlib import Path
+
+        Path(settings.DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _migrate(verbosity: int = 0) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+    call_command("compilemessages_if_possible", verbosity=0)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _setup()
+    from django.core.management import call_command
+
+    from grassroots import demo
+
+    _migrate()
+    if args.reset:
+        call_command("flush", interactive=False, verbosity=0)
+    if demo.is_loaded():
+        print("The S Street demo is already loaded (use --reset to build it again).")
+    else:
+        print(f"Building the S Street, W City demo (seed {args.seed})…")
+        demo.build(seed=args.seed, progress=print)
+    demo.print_logins()
+    if args.no_serve:
+        return 0
+    return _serve(args.addr)
+
+
+def _serve(addr: str) -> int:
+    from django.core.management import call_command
+
+    print(f"Serving Grassroots at http://{addr}/  (Ctrl-C to stop)")
+    call_command("runserver", addr, use_reloader=False, use_threading=True)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _setup()
+    _migrate()
+    return _serve(args.addr)
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    _setup()
+    from grassroots.core.audit import verify
+
+    result = verify()
+    if result.ok:
+        print(f"audit chain intact: {result.checked} events verified")
+        return 0
+    print(f"audit chain broken: {result.problem} ({result.checked} events verified before it)")
+    return 1
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    _setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["grassroots manage", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="grassroots", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="build the S Street demo and serve it")
+    demo.add_argument("--no-serve", action="store_true", help="build the demo, print the logins and stop")
+    demo.add_argument("--seed", type=int, default=2024, help="seed of the generated scenario")
+    demo.add_argument("--reset", action="store_true", help="empty the database first")
+    demo.add_argument("--addr", default="127.0.0.1:8000", help="address to serve on")
+    demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser("serve", help="serve the platform")
+    serve.add_argument("--addr", default="127.0.0.1:8000")
+    serve.set_defaults(func=cmd_serve)
+
+    audit = sub.add_parser("audit", help="audit log tools")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_sub.add_parser("verify", help="check the hash chain; reports the first tampered or missing event")
+    verify.set_defaults(func=cmd_audit)
+
+    manage = sub.add_parser("manage", help="run a Django management command", add_help=False)
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

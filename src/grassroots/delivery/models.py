@@ -1,0 +1,67 @@
+"""What an agency does under a contract: service records and expenditures."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from grassroots.applications.models import ServiceKind
+from grassroots.core.money import MoneyField
+from grassroots.orgs.models import Person
+
+
+class ServiceRecord(models.Model):
+    contract = models.ForeignKey(
+        "contracts.Contract", verbose_name=_("contract"), on_delete=models.PROTECT, related_name="service_records"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ServiceKind.choices)
+    held_on = models.DateField(_("date"))
+    title = models.CharField(_("title"), max_length=200)
+    social_workers = models.ManyToManyField(
+        Person, verbose_name=_("social workers"), related_name="service_records", blank=True
+    )
+    beneficiaries = models.PositiveIntegerField(_("beneficiaries"), default=0)
+    beneficiary_codes = models.JSONField(_("anonymised beneficiary codes"), default=list, blank=True)
+    service_hours = models.DecimalField(_("service hours"), max_digits=8, decimal_places=2, default=0)
+    volunteers = models.PositiveIntegerField(_("volunteers"), default=0)
+    volunteer_hours = models.DecimalField(_("volunteer hours"), max_digits=8, decimal_places=2, default=0)
+    resident_participants = models.PositiveIntegerField(_("resident participants"), default=0)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    recorded_by = models.ForeignKey(
+        Person, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-held_on"]
+        verbose_name = _("service record")
+        verbose_name_plural = _("service records")
+        indexes = [models.Index(fields=["contract", "held_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.held_on} {self.title}"
+
+
+class Expenditure(models.Model):
+    contract = models.ForeignKey(
+        "contracts.Contract", verbose_name=_("contract"), on_delete=models.PROTECT, related_name="expenditures"
+    )
+    line = models.ForeignKey(
+        "contracts.ContractLine", verbose_name=_("budget line"), on_delete=models.PROTECT, related_name="expenditures"
+    )
+    spent_on = models.DateField(_("date"))
+    amount = MoneyField(_("amount"))
+    description = models.CharField(_("description"), max_length=200)
+    receipt = models.CharField(_("receipt number"), max_length=60, blank=True)
+    recorded_by = models.ForeignKey(
+        Person, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-spent_on"]
+        verbose_name = _("expenditure")
+        verbose_name_plural = _("expenditures")
+
+    def __str__(self) -> str:
+        return f"{self.spent_on} {self.description} {self.amount}"

@@ -1,0 +1,306 @@
+"""Issuing programs, entrusting envelopes to streets and opening calls: every write of the funding stage.
+
+Money rule: a program's envelopes and direct calls never exceed its budget; an envelope's calls never
+exceed the envelope. Checked under a row lock on the program so two officers cannot both spend the
+last yuan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from grassroots.core.audit import record
+from grassroots.core.errors import RuleViolation
+from grassroots.core.money import ZERO, money, split
+from grassroots.core.permissions import require
+from grassroots.core.transitions import transition
+from grassroots.orgs.models import Organization, OrgKind, Role
+from grassroots.orgs.selectors import acts_for
+
+from .models import Call, Criterion, Envelope, Program, ServiceCategory
+
+GRADES = ("excellent", "good", "pass", "fail")
+
+
+def _require_officer(actor: Any, org: Organization) -> None:
+    require(acts_for(actor, org, Role.OFFICER), _("Only an officer of %(org)s may do this.") % {"org": org.name})
+
+
+@transaction.atomic
+def ensure_category(code: str, name: str, name_en: str = "") -> ServiceCategory:
+    """Add an entry to the purchase catalogue (idempotent: the catalogue is reference data)."""
+    category, _created = ServiceCategory.objects.get_or_create(code=code, defaults={"name": name, "name_en": name_en})
+    return category
+
+
+def _check_tranches(percents: Sequence[Any]) -> list[str]:
+    try:
+        values = [Decimal(str(p)) for p in percents]
+    except ArithmeticError:
+        raise RuleViolation(_("Tranche shares must be numbers.")) from None
+    if not values or any(v <= 0 for v in values):
+        raise RuleViolation(_("Every tranche needs a positive share."))
+    if sum(values, Decimal(0)) != 100:
+        raise RuleViolation(_("Tranche shares must add up to 100%%, not %(s)s%%.") % {"s": sum(values, Decimal(0))})
+    return [str(v) for v in values]
+
+
+def _check_grade_factors(factors: dict[str, Any]) -> dict[str, str]:
+    if set(factors) != set(GRADES):
+        raise RuleViolation(_("The final-grade rule needs a factor for each grade: excellent, good, pass, fail."))
+    out = {}
+    for grade, value in factors.items():
+        factor = Decimal(str(value))
+        if not Decimal(0) <= factor <= Decimal(1):
+            raise RuleViolation(_("A grade factor lies between 0 and 1."))
+        out[grade] = str(factor)
+    return out
+
+
+@transaction.atomic
+def create_program(
+    actor: Any,
+    *,
+    department: Organization,
+    title: str,
+    fiscal_year: int,
+    budget: Any,
+    categories: Iterable[ServiceCategory],
+    title_en: str = "",
+    method: str = "open",
+    eligibility: str = "",
+    tranche_percents: Sequence[Any] = ("30", "40", "30"),
+    grade_factors: dict[str, Any] | None = None,
+    management_fee_cap: Any = "10",
+    personnel_share_cap: Any = "60",
+    max_term_months: int = 12,
+) -> Program:
+    if department.kind != OrgKind.DEPARTMENT:
+        raise RuleViolation(_("Only a purchasing department issues programs."))
+    _require_officer(actor, department)
+    amount = money(budget)
+    if amount <= 0:
+        raise RuleViolation(_("A program needs a positive budget."))
+    if not 1 <= max_term_months <= 36:
+        raise RuleViolation(_("A contract term lies between 1 and 36 months."))
+    categories = list(categories)
+    if not categories:
+        raise RuleViolation(_("A program names at least one service category."))
+    program = Program.objects.create(
+        department=department,
+        title=title,
+        title_en=title_en,
+        fiscal_year=fiscal_year,
+        budget=amount,
+        method=method,
+        eligibility=eligibility,
+        tranche_percents=_check_tranches(tranche_percents),
+        grade_factors=_check_grade_factors(
+            grade_factors or {"excellent": "1", "good": "1", "pass": "0.8", "fail": "0"}
+        ),
+        management_fee_cap=Decimal(str(management_fee_cap)),
+        personnel_share_cap=Decimal(str(personnel_share_cap)),
+        max_term_months=max_term_months,
+    )
+    program.categories.set(categories)
+    record(actor, "program.created", program, after={"title": title, "budget": amount, "year": fiscal_year})
+    return program
+
+
+@transaction.atomic
+def open_program(actor: Any, program: Program) -> Program:
+    _require_officer(actor, program.department)
+    transition(program, Program.State.OPEN, actor=actor)
+    return program
+
+
+@transaction.atomic
+def close_program(actor: Any, program: Program) -> Program:
+    _require_officer(actor, program.department)
+    transition(program, Program.State.CLOSED, actor=actor)
+    return program
+
+
+def committed(program: Program) -> Decimal:
+    """What is already entrusted or called from a program: its envelopes plus its direct calls."""
+    envelopes = Envelope.objects.filter(program=program).aggregate(s=Sum("amount"))["s"] or ZERO
+    direct = (
+        Call.objects.filter(program=program, envelope__isnull=True)
+        .exclude(state=Call.State.CANCELLED)
+        .aggregate(s=Sum("funds"))["s"]
+        or ZERO
+    )
+    return envelopes + direct
+
+
+def envelope_committed(envelope: Envelope) -> Decimal:
+    return (
+        Call.objects.filter(envelope=envelope).exclude(state=Call.State.CANCELLED).aggregate(s=Sum("funds"))["s"]
+        or ZERO
+    )
+
+
+@transaction.atomic
+def allocate_envelope(actor: Any, *, program: Program, street: Organization, amount: Any) -> Envelope:
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    _require_officer(actor, program.department)
+    if program.state == Program.State.CLOSED:
+        raise RuleViolation(_("The program is closed."))
+    if street.kind != OrgKind.STREET or street.parent_id != program.department_id:
+        raise RuleViolation(_("%(s)s is not a street office under %(d)s.") % {"s": street, "d": program.department})
+    value = money(amount)
+    if value <= 0:
+        raise RuleViolation(_("An envelope needs a positive amount."))
+    left = program.budget - committed(program)
+    if value > left:
+        raise RuleViolation(
+            _("The envelope of %(a)s exceeds what is left of the program's budget (%(left)s).")
+            % {"a": value, "left": left}
+        )
+    if Envelope.objects.filter(program=program, street=street).exists():
+        raise RuleViolation(_("%(s)s already has an envelope of this program.") % {"s": street})
+    envelope = Envelope.objects.create(program=program, street=street, amount=value)
+    record(actor, "envelope.allocated", envelope, after={"program": program.pk, "street": street.pk, "amount": value})
+    return envelope
+
+
+def _next_reference(issuer: Organization, year: int) -> str:
+    prefix = f"{year}-{issuer.uscc[-6:-1]}-"
+    count = Call.objects.filter(reference__startswith=prefix).count()
+    return f"{prefix}{count + 1:03d}"
+
+
+@transaction.atomic
+def create_call(
+    actor: Any,
+    *,
+    program: Program,
+    title: str,
+    funds: Any,
+    opens_on: date,
+    closes_on: date,
+    categories: Iterable[ServiceCategory],
+    criteria: Sequence[tuple[str, str, Any]],
+    envelope: Envelope | None = None,
+    matching_funds: Any = "0",
+    max_request: Any | None = None,
+    title_en: str = "",
+    description: str = "",
+    min_score: Any = "60",
+    reviewers_per_application: int = 3,
+    needs: Iterable[Any] = (),
+) -> Call:
+    """Open a draft call on a street's envelope, or directly on the program when no envelope is given.
+
+    `criteria` are (name, English name, weight) triples whose weights add up to 100.
+    """
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    if program.state != Program.State.OPEN:
+        raise RuleViolation(_("Calls can be opened only on an open program."))
+    if envelope is not None:
+        if envelope.program_id != program.pk:
+            raise RuleViolation(_("The envelope belongs to another program."))
+        issuer = envelope.street
+        _require_officer(actor, issuer)
+    else:
+        issuer = program.department
+        _require_officer(actor, issuer)
+    amount = money(funds)
+    matching = money(matching_funds)
+    if amount <= 0:
+        raise RuleViolation(_("A call needs a positive amount of funds."))
+    if matching < 0:
+        raise RuleViolation(_("Matching funds cannot be negative."))
+    left = (envelope.amount - envelope_committed(envelope)) if envelope else (program.budget - committed(program))
+    if amount > left:
+        raise RuleViolation(_("The call's funds %(a)s exceed what is left (%(left)s).") % {"a": amount, "left": left})
+    if closes_on < opens_on:
+        raise RuleViolation(_("A call cannot close before it opens."))
+    categories = list(categories)
+    allowed = set(program.categories.values_list("pk", flat=True))
+    if not categories or any(c.pk not in allowed for c in categories):
+        raise RuleViolation(_("A call's categories must come from its program's categories."))
+    weights = [Decimal(str(w)) for _n, _e, w in criteria]
+    if not criteria or sum(weights, Decimal(0)) != 100 or any(w <= 0 for w in weights):
+        raise RuleViolation(_("Review criteria need positive weights that add up to 100."))
+    if reviewers_per_application < 1:
+        raise RuleViolation(_("Each application needs at least one reviewer."))
+    ceiling = money(max_request) if max_request is not None else amount + matching
+    call = Call.objects.create(
+        program=program,
+        envelope=envelope,
+        issuer=issuer,
+        reference=_next_reference(issuer, program.fiscal_year),
+        title=title,
+        title_en=title_en,
+        description=description,
+        funds=amount,
+        matching_funds=matching,
+        max_request=ceiling,
+        min_score=Decimal(str(min_score)),
+        reviewers_per_application=reviewers_per_application,
+        opens_on=opens_on,
+        closes_on=closes_on,
+    )
+    call.categories.set(categories)
+    call.needs.set(list(needs))
+    for position, (name, name_en, weight) in enumerate(criteria):
+        Criterion.objects.create(call=call, name=name, name_en=name_en, weight=Decimal(str(weight)), position=position)
+    record(
+        actor,
+        "call.created",
+        call,
+        after={"funds": amount, "matching": matching, "envelope": getattr(envelope, "pk", None)},
+    )
+    return call
+
+
+@transaction.atomic
+def open_call(actor: Any, call: Call) -> Call:
+    _require_officer(actor, call.issuer)
+    if call.program.state != Program.State.OPEN:
+        raise RuleViolation(_("The program of this call is not open."))
+    transition(call, Call.State.OPEN, actor=actor)
+    return call
+
+
+@transaction.atomic
+def close_call(actor: Any, call: Call) -> Call:
+    """End submissions; the call goes under review (called by the review stage)."""
+    _require_officer(actor, call.issuer)
+    transition(call, Call.State.REVIEW, actor=actor)
+    return call
+
+
+@transaction.atomic
+def finish_review(actor: Any, call: Call) -> Call:
+    _require_officer(actor, call.issuer)
+    transition(call, Call.State.AWARDING, actor=actor)
+    return call
+
+
+@transaction.atomic
+def mark_decided(actor: Any, call: Call) -> Call:
+    transition(call, Call.State.DECIDED, actor=actor)
+    return call
+
+
+@transaction.atomic
+def cancel_call(actor: Any, call: Call, reason: str) -> Call:
+    _require_officer(actor, call.issuer)
+    if not reason.strip():
+        raise RuleViolation(_("Say why the call is cancelled."))
+    transition(call, Call.State.CANCELLED, actor=actor, reason=reason)
+    return call
+
+
+def tranche_amounts(program: Program, amount: Decimal) -> list[Decimal]:
+    """A contract amount split by the program's tranche schedule."""
+    return split(amount, [Decimal(p) for p in program.tranche_percents])

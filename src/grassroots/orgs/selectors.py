@@ -1,0 +1,78 @@
+"""Who is who: reads about people, their roles and the jurisdictions they act in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from grassroots.core.permissions import is_staff
+
+from .models import Membership, Organization, OrgKind, Person, Role
+
+
+def person_of(user: Any) -> Person | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return Person.objects.filter(user=user).first()
+
+
+def memberships_of(user: Any) -> QuerySet[Membership]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Membership.objects.none()
+    return Membership.objects.filter(person__user=user, until__isnull=True).select_related("organization")
+
+
+def orgs_where(user: Any, *roles: str, kind: str | None = None) -> QuerySet[Organization]:
+    """Organizations in which `user` holds one of `roles` (any role when none given)."""
+    qs = memberships_of(user)
+    if roles:
+        qs = qs.filter(role__in=roles)
+    if kind:
+        qs = qs.filter(organization__kind=kind)
+    return Organization.objects.filter(pk__in=qs.values("organization_id"))
+
+
+def has_role(user: Any, org: Organization | None, *roles: str) -> bool:
+    if org is None:
+        return False
+    return memberships_of(user).filter(organization=org, role__in=roles or [r.value for r in Role]).exists()
+
+
+def communities_of(org: Organization) -> QuerySet[Organization]:
+    """The communities an organization's jurisdiction covers (a street's, or all of a department's)."""
+    if org.kind == OrgKind.COMMUNITY:
+        return Organization.objects.filter(pk=org.pk)
+    if org.kind == OrgKind.STREET:
+        return Organization.objects.filter(kind=OrgKind.COMMUNITY, parent=org)
+    if org.kind == OrgKind.DEPARTMENT:
+        return Organization.objects.filter(kind=OrgKind.COMMUNITY, parent__parent=org)
+    return Organization.objects.none()
+
+
+def streets_of(org: Organization) -> QuerySet[Organization]:
+    if org.kind == OrgKind.STREET:
+        return Organization.objects.filter(pk=org.pk)
+    if org.kind == OrgKind.DEPARTMENT:
+        return Organization.objects.filter(kind=OrgKind.STREET, parent=org)
+    if org.kind == OrgKind.COMMUNITY and org.parent_id:
+        return Organization.objects.filter(pk=org.parent_id)
+    return Organization.objects.none()
+
+
+def department_of(org: Organization) -> Organization | None:
+    node: Organization | None = org
+    while node is not None and node.kind != OrgKind.DEPARTMENT:
+        node = node.parent
+    return node
+
+
+def social_workers_of(agency: Organization) -> QuerySet[Person]:
+    return Person.objects.filter(
+        memberships__organization=agency, memberships__role=Role.SOCIAL_WORKER, memberships__until__isnull=True
+    ).distinct()
+
+
+def acts_for(user: Any, org: Organization | None, *roles: str) -> bool:
+    """Whether `user` may act for `org` in one of `roles`; staff (superusers) act for everyone."""
+    return is_staff(user) or has_role(user, org, *roles)
