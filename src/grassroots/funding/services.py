@@ -172,7 +172,7 @@ def allocate_envelope(actor: Any, *, program: Program, street: Organization, amo
 
 
 def _next_reference(issuer: Organization, year: int) -> str:
-    prefix = f"{year}-{issuer.uscc[-6:-1]}-"
+    prefix = f"{year}-{issuer.kind[0].upper()}{issuer.pk:03d}-"
     count = Call.objects.filter(reference__startswith=prefix).count()
     return f"{prefix}{count + 1:03d}"
 

@@ -17,7 +17,7 @@ from grassroots.core.errors import RuleViolation
 from grassroots.core.permissions import is_staff, require
 from grassroots.core.uscc import validate_uscc
 
-from .models import ROLES_BY_KIND, Affiliation, Expert, Membership, Organization, OrgKind, Person, Role
+from .models import ROLES_BY_KIND, Affiliation, Certificate, Expert, Membership, Organization, OrgKind, Person, Role
 from .selectors import has_role, orgs_where
 
 _PARENT_KIND = {OrgKind.STREET: OrgKind.DEPARTMENT, OrgKind.COMMUNITY: OrgKind.STREET}
@@ -76,20 +76,34 @@ def add_person(
     name_en: str = "",
     username: str | None = None,
     password: str | None = None,
+    password_hash: str | None = None,
     certificate: str = "none",
     home_community: Organization | None = None,
 ) -> Person:
-    """Create a person, with a login when a username is given."""
+    """Create a person, with a login when a username is given.
+
+    `password_hash` (from `make_password`) lets a bulk import give many logins one password without
+    hashing it again for each.
+    """
+    require(
+        _may_register(actor) or orgs_where(actor, Role.OFFICER, Role.MANAGER, Role.COMMUNITY_WORKER).exists(),
+        _("Only staff, officers, agency managers and community workers register people."),
+    )
     if not name.strip():
         raise RuleViolation(_("A person needs a name."))
     if home_community is not None and home_community.kind != OrgKind.COMMUNITY:
         raise RuleViolation(_("A home community must be a community."))
+    if certificate not in Certificate.values:
+        raise RuleViolation(_("Unknown social-work certificate level: %(c)s") % {"c": certificate})
     user = None
     if username:
         User = get_user_model()
         if User.objects.filter(username=username).exists():
             raise RuleViolation(_("The login name %(u)s is taken.") % {"u": username})
         user = User.objects.create_user(username=username, password=password)
+        if password_hash:
+            user.password = password_hash
+            user.save(update_fields=["password"])
     person = Person.objects.create(
         user=user, name=name.strip(), name_en=name_en, certificate=certificate, home_community=home_community
     )
