@@ -185,9 +185,18 @@ def withdraw(actor: Any, application: Application, reason: str = "") -> Applicat
     return application
 
 
+def _require_call_officer(actor: Any, call: Call) -> None:
+    """Screening, ranking and results are recorded by the call's issuer or the program's department."""
+    require(
+        acts_for(actor, call.issuer, Role.OFFICER) or acts_for(actor, call.program.department, Role.OFFICER),
+        _("Only officers of the call's issuer or department record review results."),
+    )
+
+
 @transaction.atomic
 def record_eligibility(actor: Any, application: Application, findings: list[str]) -> Application:
     """Eligible when the screening found nothing; the findings are kept for the applicant to read."""
+    _require_call_officer(actor, application.call)
     target = Application.State.INELIGIBLE if findings else Application.State.ELIGIBLE
     transition(application, target, actor=actor, fields={"eligibility_notes": findings}, reason="; ".join(findings))
     return application
@@ -195,6 +204,7 @@ def record_eligibility(actor: Any, application: Application, findings: list[str]
 
 @transaction.atomic
 def record_ranking(actor: Any, call: Call, scores: dict[int, Decimal], ranks: dict[int, int]) -> None:
+    _require_call_officer(actor, call)
     for application in Application.objects.filter(call=call, pk__in=scores):
         application.score = scores[application.pk]
         application.rank = ranks[application.pk]
@@ -204,6 +214,7 @@ def record_ranking(actor: Any, call: Call, scores: dict[int, Decimal], ranks: di
 
 @transaction.atomic
 def record_result(actor: Any, application: Application, awarded: bool, reason: str = "") -> Application:
+    _require_call_officer(actor, application.call)
     target = Application.State.AWARDED if awarded else Application.State.NOT_AWARDED
     transition(application, target, actor=actor, reason=reason)
     return application

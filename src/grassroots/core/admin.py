@@ -1,3 +1,5 @@
+"""Django admin for staff: a window onto the data, read-only, because every write goes through a service."""
+
 from typing import Any
 
 from django.contrib import admin
@@ -5,11 +7,11 @@ from django.contrib import admin
 from .models import AuditEvent
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("seq", "at", "actor_label", "action", "object_type", "object_id")
-    list_filter = ("action", "object_type")
-    search_fields = ("object_id", "actor_label", "action")
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Staff may look at everything; changes go through the services so they are checked and audited."""
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
 
     def has_change_permission(self, request: Any, obj: Any = None) -> bool:
         return False
@@ -17,5 +19,9 @@ class AuditEventAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
         return False
 
-    def has_add_permission(self, request: Any) -> bool:
-        return False
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("seq", "at", "actor_label", "action", "object_type", "object_id")
+    list_filter = ("action", "object_type")
+    search_fields = ("object_id", "actor_label", "action")

@@ -140,9 +140,9 @@ class _Builder:
         for code, name, name_en in names.CATEGORIES:
             w.categories[code] = funding.ensure_category(code, name, name_en)
 
-        w.officer = self.staff(admin, department, Role.OFFICER, "bureau", w, "department officer")
-        w.street_officer = self.staff(admin, street, Role.OFFICER, "street", w, "street officer")
-        w.evaluator_user = self.staff(admin, evaluator, Role.EVALUATOR, "evaluator", w, "third-party evaluator")
+        w.officer = self.staff(admin, department, Role.OFFICER, "bureau")
+        w.street_officer = self.staff(admin, street, Role.OFFICER, "street")
+        w.evaluator_user = self.staff(admin, evaluator, Role.EVALUATOR, "evaluator")
 
         for i, (name, name_en, population) in enumerate(names.COMMUNITIES, start=1):
             community = orgs.register_organization(
@@ -156,9 +156,7 @@ class _Builder:
                 address=f"S街道{name}",
             )
             w.communities.append(community)
-            w.community_workers[community.pk] = self.staff(
-                admin, community, Role.COMMUNITY_WORKER, f"community{i}", w, f"community worker, {name_en}"
-            )
+            w.community_workers[community.pk] = self.staff(admin, community, Role.COMMUNITY_WORKER, f"community{i}")
             w.residents[community.pk] = []
             for j in range(1, 10):
                 username = f"resident{i}" if j == 1 else f"resident{i}-{j}"
@@ -178,7 +176,7 @@ class _Builder:
                 address="W市X区",
             )
             w.agencies.append(agency)
-            w.managers[agency.pk] = self.staff(admin, agency, Role.MANAGER, f"agency{i}", w, f"manager, {name_en}")
+            w.managers[agency.pk] = self.staff(admin, agency, Role.MANAGER, f"agency{i}")
             w.workers[agency.pk] = []
             for _ in range(6 + i % 3):
                 worker_no += 1
@@ -204,7 +202,7 @@ class _Builder:
         orgs.declare_affiliation(admin, expert=w.experts[1], organization=w.agencies[0], kind="board")
         return w
 
-    def staff(self, admin: Any, org: Organization, role: str, username: str, w: World, label: str) -> Any:
+    def staff(self, admin: Any, org: Organization, role: str, username: str) -> Any:
         person = self.person(admin, username)
         orgs.add_membership(admin, person=person, organization=org, role=role)
         return person.user
@@ -246,7 +244,7 @@ class _Builder:
             needs.open_voting(worker, meeting)
             weights = [self.rng.random() + 0.2 for _ in raised]
             for resident in residents[:8]:
-                chosen = set()
+                chosen: set[int] = set()
                 while len(chosen) < 2:
                     chosen.add(self.rng.choices(raised, weights=weights)[0].pk)
                 needs.cast_ballot(resident.user, meeting, {pk: 1 for pk in chosen})
@@ -580,15 +578,18 @@ def logins() -> list[Login]:
     people = {
         p.user.username: p
         for p in Person.objects.filter(user__username__in=[u for u, _ in wanted]).select_related("user")
+        if p.user is not None
     }
     result = []
     for username, role in wanted:
         person = people.get(username)
-        if username == "admin" or person is not None:
-            who = person.name_en if person else "administrator"
-            if person and person.memberships.exists():
-                who += f" · {person.memberships.first().organization.name_en}"  # type: ignore[union-attr]
-            result.append(Login(username, role, who))
+        if person is None:
+            if username == "admin":
+                result.append(Login(username, role, "administrator"))
+            continue
+        membership = person.memberships.select_related("organization").first()
+        who = f"{person.name_en} · {membership.organization.name_en}" if membership else person.name_en
+        result.append(Login(username, role, who))
     return result
 
 

@@ -288,6 +288,8 @@ def finish_review(actor: Any, call: Call) -> Call:
 
 @transaction.atomic
 def mark_decided(actor: Any, call: Call) -> Call:
+    """The department's approval of the awards closes the call (called by the award stage)."""
+    _require_officer(actor, call.program.department)
     transition(call, Call.State.DECIDED, actor=actor)
     return call
 

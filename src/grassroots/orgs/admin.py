@@ -1,21 +1,28 @@
 from django.contrib import admin
 
+from grassroots.core.admin import ReadOnlyAdmin
+
 from .models import Affiliation, Expert, Membership, Organization, Person
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(ReadOnlyAdmin):
     list_display = ("name", "kind", "uscc", "parent")
     list_filter = ("kind",)
     search_fields = ("name", "name_en", "uscc")
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
-    list_display = ("name", "user", "certificate", "home_community")
+class PersonAdmin(ReadOnlyAdmin):
+    list_display = ("name", "name_en", "user", "certificate", "home_community")
     search_fields = ("name", "name_en")
 
 
-admin.site.register(Membership)
-admin.site.register(Expert)
-admin.site.register(Affiliation)
+@admin.register(Membership)
+class MembershipAdmin(ReadOnlyAdmin):
+    list_display = ("person", "organization", "role")
+    list_filter = ("role",)
+
+
+admin.site.register(Expert, ReadOnlyAdmin)
+admin.site.register(Affiliation, ReadOnlyAdmin)
