@@ -1,17 +1,33 @@
 """Reviewer assignment: each application gets k distinct reviewers, no reviewer beyond capacity, no
-conflicted pair, maximising total expertise affinity. Plain data in and out (no Django), solved
-exactly as an integer program by HiGHS (the constraint matrix is a bipartite b-matching, so the LP
-relaxation is already integral and HiGHS proves optimality at the root).
+conflicted pair, maximising total expertise affinity. Plain data in and out (no Django).
+
+The problem is a min-cost flow (source → reviewer, capacity c; reviewer → application, capacity 1,
+cost −affinity; application → sink, k units), solved exactly by OR-Tools' network solver on integer
+costs (affinities scaled by a common denominator, so Jaccard values stay exact). A city-sized
+instance has tens of millions of pairs, so the flow is solved by pricing: start from each
+application's best-matching reviewers, take the node potentials of the optimal flow (shortest
+distances in its residual graph), and add every other pair whose reduced cost shows it could
+improve the objective, until none can. Then the flow is optimal over all pairs: the answer is exact,
+not a heuristic. "Unfilled" arcs with a rising penalty keep every restricted flow feasible; if the
+final flow still needs one at the prohibitive penalty, no assignment exists.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
+from ortools.graph.python import min_cost_flow
 from scipy.sparse import csr_array
+
+#: Application rows priced at once: bounds the memory of the dense affinity block.
+CHUNK = 512
+#: Largest integer scale of affinities; Jaccard values are exact below it.
+MAX_SCALE = 10**7
+#: Decimal places kept of affinities given explicitly.
+AFFINITY_PLACES = 6
 
 
 class Infeasible(Exception):
@@ -38,6 +54,8 @@ class AssignmentResult:
     status: str
     objective: float
     assignments: list[tuple[str, str]] = field(default_factory=list)  # (reviewer id, application id)
+    rounds: int = 0  # pricing rounds of the column generation
+    columns: int = 0  # pairs the final LP held
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -46,69 +64,235 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b)
 
 
+class _Affinity:
+    """Affinity of any block of (application, reviewer) pairs, conflicts masked as -inf."""
+
+    def __init__(
+        self,
+        papers: Sequence[Paper],
+        reviewers: Sequence[Reviewer],
+        conflicts: Iterable[tuple[str, str]],
+        affinity: dict[tuple[str, str], float],
+    ) -> None:
+        self.n, self.m = len(papers), len(reviewers)
+        vocabulary = sorted({t for p in papers for t in p.topics} | {t for r in reviewers for t in r.expertise})
+        index = {t: i for i, t in enumerate(vocabulary)}
+        self.topics = _incidence([p.topics for p in papers], index)
+        self.expertise_t = _incidence([r.expertise for r in reviewers], index).T.tocsr()
+        self.topic_counts = np.asarray(self.topics.sum(axis=1)).ravel()
+        self.expertise_counts = np.asarray(self.expertise_t.sum(axis=0)).ravel()
+        paper_at = {p.id: i for i, p in enumerate(papers)}
+        reviewer_at = {r.id: j for j, r in enumerate(reviewers)}
+        self.closed = np.array([r.capacity <= 0 for r in reviewers])
+        banned = sorted(
+            {paper_at[a] * self.m + reviewer_at[r] for r, a in conflicts if a in paper_at and r in reviewer_at}
+        )
+        self.banned = np.array(banned, dtype=np.int64)
+        fixed = sorted(
+            (paper_at[a] * self.m + reviewer_at[r], float(w))
+            for (r, a), w in affinity.items()
+            if a in paper_at and r in reviewer_at
+        )
+        self.fixed_keys = np.array([k for k, _ in fixed], dtype=np.int64)
+        self.fixed_values = np.array([w for _, w in fixed], dtype=float)
+
+    def block(self, start: int, stop: int) -> np.ndarray:
+        """Dense affinities of applications start..stop against every reviewer."""
+        inter = (self.topics[start:stop] @ self.expertise_t).toarray().astype(float)
+        union = self.topic_counts[start:stop, None] + self.expertise_counts[None, :] - inter
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
+        lo, hi = start * self.m, stop * self.m
+        for keys, patch in ((self.fixed_keys, self.fixed_values), (self.banned, None)):
+            a, b = np.searchsorted(keys, [lo, hi])
+            if b > a:
+                rows, cols = np.divmod(keys[a:b] - lo, self.m)
+                values[rows, cols] = -np.inf if patch is None else patch[a:b]
+        values[:, self.closed] = -np.inf
+        return values
+
+    def values_at(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Affinities of the given pairs, block by block."""
+        out = np.empty(len(rows))
+        for start in range(0, self.n, CHUNK):
+            here = (rows >= start) & (rows < start + CHUNK)
+            if here.any():
+                out[here] = self.block(start, min(self.n, start + CHUNK))[rows[here] - start, cols[here]]
+        return out
+
+
+def _incidence(sets: Sequence[frozenset[str]], index: dict[str, int]) -> csr_array:
+    rows = [i for i, s in enumerate(sets) for _ in s]
+    cols = [index[t] for s in sets for t in s]
+    return csr_array((np.ones(len(rows)), (rows, cols)), shape=(len(sets), max(len(index), 1)))
+
+
+def affinity_scale(max_union: int, explicit: Iterable[float]) -> int:
+    """A common denominator that makes every affinity an integer (approximately, past MAX_SCALE)."""
+    scale = math.lcm(*range(1, max(max_union, 1) + 1))
+    if any(w != round(w) for w in explicit):
+        scale = math.lcm(scale, 10**AFFINITY_PLACES)
+    return scale if scale <= MAX_SCALE else MAX_SCALE
+
+
 def solve_assignment(
     k: int,
     papers: Sequence[Paper],
     reviewers: Sequence[Reviewer],
     conflicts: Iterable[tuple[str, str]] = (),
     affinity: dict[tuple[str, str], float] | None = None,
+    *,
+    initial_per_paper: int | None = None,
+    added_per_paper: int = 40,
 ) -> AssignmentResult:
     """Optimal assignment; raises `Infeasible` when the pool cannot cover every application."""
     if k < 1:
         raise ValueError("reviewers_per_application must be at least 1")
-    affinity = affinity or {}
-    banned = set(conflicts)
+    if len({p.id for p in papers}) != len(papers) or len({r.id for r in reviewers}) != len(reviewers):
+        raise ValueError("application and reviewer ids must be unique")
     if not papers:
         return AssignmentResult("optimal", 0.0, [])
-    pairs: list[tuple[int, int]] = []
-    weights: list[float] = []
-    for ai, paper in enumerate(papers):
-        for ri, reviewer in enumerate(reviewers):
-            if reviewer.capacity <= 0 or (reviewer.id, paper.id) in banned:
-                continue
-            pairs.append((ri, ai))
-            weights.append(affinity.get((reviewer.id, paper.id), jaccard(paper.topics, reviewer.expertise)))
-    _check_coverage(k, papers, reviewers, pairs)
-    n = len(pairs)
-    rows_a = np.fromiter((a for _, a in pairs), dtype=np.int64, count=n)
-    rows_r = np.fromiter((r for r, _ in pairs), dtype=np.int64, count=n)
-    cols = np.arange(n)
-    ones = np.ones(n)
-    per_paper = csr_array((ones, (rows_a, cols)), shape=(len(papers), n))
-    per_reviewer = csr_array((ones, (rows_r, cols)), shape=(len(reviewers), n))
-    capacity = np.array([r.capacity for r in reviewers], dtype=float)
-    result = milp(
-        c=-np.asarray(weights),
-        constraints=[
-            LinearConstraint(per_paper, k, k),
-            LinearConstraint(per_reviewer, 0, capacity),
-        ],
-        integrality=np.ones(n),
-        bounds=Bounds(0, 1),
-        options={"presolve": True},
-    )
-    if result.status == 2 or result.x is None:
-        raise Infeasible("the reviewers' capacities cannot cover every application without a conflict")
-    if result.status != 0:
-        raise RuntimeError(f"the solver stopped without an optimal assignment: {result.message}")
-    chosen = np.flatnonzero(result.x > 0.5)
+    affinity = affinity or {}
+    aff = _Affinity(papers, reviewers, conflicts, affinity)
+    n, m = aff.n, aff.m
+    capacity = np.array([max(r.capacity, 0) for r in reviewers], dtype=np.int64)
+    _check_coverage(k, papers, aff, capacity)
+    max_union = max((len(p.topics) for p in papers), default=0) + max((len(r.expertise) for r in reviewers), default=0)
+    scale = affinity_scale(max_union, affinity.values())
+
+    def integral(values: np.ndarray) -> np.ndarray:
+        finite = np.isfinite(values)
+        out = np.full(values.shape, np.iinfo(np.int64).min // 4, dtype=np.int64)
+        out[finite] = np.rint(values[finite] * scale).astype(np.int64)
+        return out
+
+    # Start from each application's best few reviewers.
+    width = min(m, initial_per_paper or max(4 * k, 12))
+    rows_l, cols_l, w_l = [], [], []
+    for start in range(0, n, CHUNK):
+        values = aff.block(start, min(n, start + CHUNK))
+        top = (
+            np.argpartition(-values, width - 1, axis=1)[:, :width]
+            if width < m
+            else np.tile(np.arange(m), (len(values), 1))
+        )
+        rows = np.repeat(np.arange(start, start + len(values)), top.shape[1])
+        cols = top.ravel()
+        w = values[rows - start, cols]
+        keep = np.isfinite(w)
+        rows_l.append(rows[keep])
+        cols_l.append(cols[keep])
+        w_l.append(integral(w[keep]))
+    pair_rows, pair_cols, pair_w = np.concatenate(rows_l), np.concatenate(cols_l), np.concatenate(w_l)
+    top_weight = int(np.abs(pair_w).max()) + 1 if pair_w.size else 1
+    # An unfilled seat must cost more than any chain of swaps that could fill it.
+    safe_penalty = top_weight * (2 * (n + m) + 1)
+    penalty = 4 * top_weight
+
+    rounds = 0
+    while True:
+        rounds += 1
+        flow, potential, unfilled = _min_cost_flow(n, m, k, capacity, pair_rows, pair_cols, pair_w, penalty)
+        pi_r, pi_a = potential[1 : 1 + m], potential[1 + m : 1 + m + n]
+        present = np.sort(pair_rows.astype(np.int64) * m + pair_cols)
+        new_rows, new_cols, new_w = [], [], []
+        for start in range(0, n, CHUNK):
+            stop = min(n, start + CHUNK)
+            values = integral(aff.block(start, stop))
+            gain = values - pi_r[None, :] + pi_a[start:stop, None]  # minus the reduced cost of the pair
+            a, b = np.searchsorted(present, [start * m, stop * m])
+            if b > a:
+                r_, c_ = np.divmod(present[a:b] - start * m, m)
+                gain[r_, c_] = -1
+            cand_r, cand_c = np.nonzero(gain > 0)
+            if cand_r.size:
+                order = np.lexsort((-gain[cand_r, cand_c], cand_r))
+                cand_r, cand_c = cand_r[order], cand_c[order]
+                first = np.r_[0, np.flatnonzero(np.diff(cand_r)) + 1]
+                rank = np.arange(cand_r.size) - np.repeat(first, np.diff(np.r_[first, cand_r.size]))
+                keep = rank < added_per_paper
+                new_rows.append(cand_r[keep] + start)
+                new_cols.append(cand_c[keep])
+                new_w.append(values[cand_r[keep], cand_c[keep]])
+        if new_rows:
+            pair_rows = np.concatenate([pair_rows, *new_rows])
+            pair_cols = np.concatenate([pair_cols, *new_cols])
+            pair_w = np.concatenate([pair_w, *new_w])
+            continue
+        if unfilled.any() and penalty < safe_penalty:
+            penalty = min(safe_penalty, penalty * 16)
+            continue
+        break
+
+    if unfilled.any():
+        short = [papers[i].id for i in np.flatnonzero(unfilled)[:3]]
+        raise Infeasible(
+            "the reviewers' capacities cannot give every application "
+            f"{k} reviewers without a conflict (e.g. {', '.join(short)})"
+        )
+    chosen = np.flatnonzero(flow)
     assignments = sorted(
-        ((reviewers[pairs[i][0]].id, papers[pairs[i][1]].id) for i in chosen), key=lambda p: (p[1], p[0])
+        ((reviewers[pair_cols[i]].id, papers[pair_rows[i]].id) for i in chosen), key=lambda p: (p[1], p[0])
     )
-    objective = float(sum(weights[i] for i in chosen))
-    return AssignmentResult("optimal", round(objective, 6), assignments)
+    objective = float(aff.values_at(pair_rows[chosen], pair_cols[chosen]).sum())
+    return AssignmentResult("optimal", round(objective, 6), assignments, rounds, len(pair_w))
 
 
-def _check_coverage(
-    k: int, papers: Sequence[Paper], reviewers: Sequence[Reviewer], pairs: list[tuple[int, int]]
-) -> None:
-    """Name the first obvious reason the pool is too small before asking the solver."""
-    available = [0] * len(papers)
-    for _, a in pairs:
-        available[a] += 1
-    for paper, count in zip(papers, available, strict=True):
-        if count < k:
-            raise Infeasible(f"application {paper.id} has {count} reviewer(s) without a conflict; {k} are needed")
-    total_capacity = sum(max(r.capacity, 0) for r in reviewers)
-    if total_capacity < k * len(papers):
-        raise Infeasible(f"the pool's total capacity is {total_capacity} reviews; {k * len(papers)} are needed")
+def _min_cost_flow(
+    n: int, m: int, k: int, capacity: np.ndarray, rows: np.ndarray, cols: np.ndarray, w: np.ndarray, penalty: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Solve the restricted flow; return the pairs' flows, node potentials and unfilled seats per application.
+
+    Nodes: 0 source, 1..m reviewers, m+1..m+n applications, m+n+1 sink.
+    """
+    sink = m + n + 1
+    apps = 1 + m + np.arange(n)
+    tails = np.concatenate([np.zeros(m, np.int64), 1 + cols, apps, np.zeros(n, np.int64)])
+    heads = np.concatenate([1 + np.arange(m), 1 + m + rows, np.full(n, sink), apps])
+    caps = np.concatenate([capacity, np.ones(len(rows), np.int64), np.full(n, k), np.full(n, k)])
+    costs = np.concatenate([np.zeros(m, np.int64), -w, np.zeros(n, np.int64), np.full(n, penalty, np.int64)])
+    solver = min_cost_flow.SimpleMinCostFlow()
+    arcs = solver.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
+    supplies = np.zeros(sink + 1, np.int64)
+    supplies[0], supplies[sink] = n * k, -n * k
+    solver.set_nodes_supplies(np.arange(sink + 1), supplies)
+    status = solver.solve()
+    if status != solver.OPTIMAL:
+        raise RuntimeError(f"the min-cost flow solver stopped with status {status}")
+    flow = np.asarray(solver.flows(arcs), dtype=np.int64)
+    # Potentials: shortest distances from the source in the residual graph (no negative cycle at an optimum).
+    forward, backward = flow < caps, flow > 0
+    r_tail = np.concatenate([tails[forward], heads[backward]])
+    r_head = np.concatenate([heads[forward], tails[backward]])
+    r_cost = np.concatenate([costs[forward], -costs[backward]])
+    distance = np.full(sink + 1, np.iinfo(np.int64).max // 4, dtype=np.int64)
+    distance[0] = 0
+    for _ in range(sink + 2):
+        relaxed = distance.copy()
+        np.minimum.at(relaxed, r_head, distance[r_tail] + r_cost)
+        if np.array_equal(relaxed, distance):
+            break
+        distance = relaxed
+    else:
+        raise RuntimeError("the residual graph has a negative cycle: the flow is not optimal")
+    pair_flow = flow[m : m + len(rows)]
+    unfilled = flow[m + len(rows) + n :]
+    return pair_flow, distance, unfilled
+
+
+def _check_coverage(k: int, papers: Sequence[Paper], aff: _Affinity, capacity: np.ndarray) -> None:
+    """Name the obvious reasons the pool is too small before asking the solver."""
+    open_reviewers = int((~aff.closed).sum())
+    if open_reviewers < k:
+        raise Infeasible(f"the pool has {open_reviewers} reviewer(s) with capacity; each application needs {k}")
+    banned = aff.banned[~aff.closed[aff.banned % aff.m]] if aff.banned.size else aff.banned
+    available = open_reviewers - np.bincount(banned // aff.m, minlength=aff.n)
+    short = np.flatnonzero(available < k)
+    if short.size:
+        i = int(short[0])
+        raise Infeasible(
+            f"application {papers[i].id} has {int(available[i])} reviewer(s) without a conflict; {k} are needed"
+        )
+    needed = k * len(papers)
+    if capacity.sum() < needed:
+        raise Infeasible(f"the pool's total capacity is {int(capacity.sum())} reviews; {needed} are needed")
