@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from grassroots.core.permissions import is_staff
 
-from .models import Membership, Organization, OrgKind, Person, Role
+from .models import Expert, Membership, Organization, OrgKind, Person, Role
 
 
 def person_of(user: Any) -> Person | None:
@@ -76,3 +76,23 @@ def social_workers_of(agency: Organization) -> QuerySet[Person]:
 def acts_for(user: Any, org: Organization | None, *roles: str) -> bool:
     """Whether `user` may act for `org` in one of `roles`; staff (superusers) act for everyone."""
     return is_staff(user) or has_role(user, org, *roles)
+
+
+def expert_of(user: Any) -> Expert | None:
+    """The expert-pool entry of `user`, if they are in the pool."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return Expert.objects.filter(person__user=user).select_related("person").first()
+
+
+def agencies_staffed_by(user: Any) -> QuerySet[Organization]:
+    """Agencies where `user` is a manager, social worker or board member."""
+    return orgs_where(user, Role.MANAGER, Role.SOCIAL_WORKER, Role.BOARD_MEMBER, kind=OrgKind.AGENCY)
+
+
+def jurisdiction_communities(user: Any) -> QuerySet[Organization]:
+    """Communities under the streets and departments where `user` is an officer."""
+    offices = orgs_where(user, Role.OFFICER)
+    return Organization.objects.filter(kind=OrgKind.COMMUNITY).filter(
+        Q(parent__in=offices) | Q(parent__parent__in=offices)
+    )

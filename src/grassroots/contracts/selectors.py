@@ -1,0 +1,108 @@
+"""Reads of contracts, and the one rule of who may see which contract.
+
+A contract is seen by
+- the staff (managers, social workers, board members) of its agency;
+- the community workers of its partner communities;
+- officers of its purchaser, of the program's department, and of the streets or departments whose
+  communities it serves (their jurisdiction);
+- the staff of a third-party evaluator assigned to evaluate it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import DecimalField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from grassroots.core.money import ZERO
+from grassroots.core.permissions import is_staff
+from grassroots.orgs.models import Organization, OrgKind, Role
+from grassroots.orgs.selectors import agencies_staffed_by, jurisdiction_communities, orgs_where
+
+from .models import Contract, Milestone, Payment, Tranche
+
+
+def visible_to(user: Any) -> QuerySet[Contract]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Contract.objects.none()
+    if is_staff(user):
+        return Contract.objects.all()
+    agencies = agencies_staffed_by(user)
+    communities = orgs_where(user, Role.COMMUNITY_WORKER, kind=OrgKind.COMMUNITY)
+    offices = orgs_where(user, Role.OFFICER)
+    evaluators = orgs_where(user, Role.EVALUATOR, Role.MANAGER, kind=OrgKind.EVALUATOR)
+    served = Contract.objects.filter(
+        Q(communities__in=communities) | Q(communities__in=jurisdiction_communities(user))
+    ).values("pk")
+    evaluated = Contract.objects.filter(evaluations__evaluator__in=evaluators).values("pk")
+    return Contract.objects.filter(
+        Q(agency__in=agencies)
+        | Q(purchaser__in=offices)
+        | Q(award__application__call__program__department__in=offices)
+        | Q(pk__in=served)
+        | Q(pk__in=evaluated)
+    )
+
+
+def with_paid(contracts: QuerySet[Contract]) -> QuerySet[Contract]:
+    """Annotate `paid`: the sum of the payments made on each contract."""
+    return contracts.annotate(
+        paid=Coalesce(
+            Sum("tranches__payment__amount"),
+            Value(ZERO),
+            output_field=DecimalField(max_digits=14, decimal_places=2),
+        )
+    )
+
+
+def _listed(contracts: QuerySet[Contract]) -> QuerySet[Contract]:
+    return (
+        with_paid(contracts)
+        .select_related("agency", "purchaser", "category", "award__application")
+        .prefetch_related("tranches")
+        .order_by("-starts_on", "number")
+    )
+
+
+def listed(user: Any) -> QuerySet[Contract]:
+    """Every contract `user` may see, newest first."""
+    return _listed(visible_to(user))
+
+
+def of_agency(user: Any, agency: Organization) -> QuerySet[Contract]:
+    """An agency's contracts, with their tranches."""
+    return _listed(visible_to(user).filter(agency=agency))
+
+
+def partnered_by(user: Any, community: Organization) -> QuerySet[Contract]:
+    return _listed(visible_to(user).filter(communities=community))
+
+
+def purchased_by(user: Any, purchaser: Organization) -> QuerySet[Contract]:
+    return _listed(visible_to(user).filter(purchaser=purchaser))
+
+
+def in_department(user: Any, department: Organization) -> QuerySet[Contract]:
+    """Contracts funded by a department's programs, whoever purchased them."""
+    return _listed(visible_to(user).filter(award__application__call__program__department=department))
+
+
+@dataclass(frozen=True)
+class TrancheRow:
+    tranche: Tranche
+    milestone: Milestone
+    payment: Payment | None
+
+
+def contract_detail(contract: Contract) -> dict[str, Any]:
+    """What a contract page shows beside the contract itself: milestones, tranches and their payments."""
+    tranches = list(Tranche.objects.filter(contract=contract).select_related("milestone").order_by("position"))
+    payments = {p.tranche_id: p for p in Payment.objects.filter(tranche__contract=contract)}
+    return {
+        "communities": list(contract.communities.all()),
+        "milestones": list(contract.milestones.order_by("due_on")),
+        "tranches": [TrancheRow(t, t.milestone, payments.get(t.pk)) for t in tranches],
+        "paid": sum((p.amount for p in payments.values()), ZERO),
+    }

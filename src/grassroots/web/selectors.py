@@ -1,0 +1,126 @@
+"""The home page's answer to "what is mine": one section per role the user holds, built from the apps' selectors.
+
+Every list comes from an app selector that already applies that app's visibility rule, so the home
+page can never show more than the detail pages would.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from grassroots.applications import selectors as applications
+from grassroots.contracts import selectors as contracts
+from grassroots.core.permissions import is_staff
+from grassroots.delivery import selectors as delivery
+from grassroots.evaluation import selectors as evaluation
+from grassroots.funding import selectors as funding
+from grassroots.needs import selectors as needs
+from grassroots.orgs.models import Membership, Organization, OrgKind, Role
+from grassroots.orgs.selectors import expert_of, memberships_of, person_of
+from grassroots.review import selectors as review
+
+
+@dataclass
+class Section:
+    """One block of the home page: `kind` names its template (web/sections/<kind>.html)."""
+
+    kind: str
+    role: str
+    org: Organization | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def _section(user: Any, membership: Membership) -> Section | None:
+    org = membership.organization
+    role = membership.get_role_display()
+    if membership.role == Role.OFFICER and org.kind == OrgKind.DEPARTMENT:
+        return Section(
+            "department_officer",
+            role,
+            org,
+            {
+                "programs": funding.programs_of(org),
+                "calls": funding.calls_of_department(user, org),
+                "contracts": contracts.in_department(user, org),
+            },
+        )
+    if membership.role == Role.OFFICER and org.kind == OrgKind.STREET:
+        return Section(
+            "street_officer",
+            role,
+            org,
+            {
+                "envelopes": funding.envelopes_of(org),
+                "calls": funding.calls_issued_by(user, org),
+                "applications": applications.to_calls_of(user, org),
+                "contracts": contracts.purchased_by(user, org),
+            },
+        )
+    if membership.role == Role.COMMUNITY_WORKER:
+        return Section(
+            "community_worker",
+            role,
+            org,
+            {
+                "needs": needs.of_community(org),
+                "applications": applications.partnered_by(user, org),
+                "contracts": contracts.partnered_by(user, org),
+            },
+        )
+    if membership.role in (Role.MANAGER, Role.BOARD_MEMBER) and org.kind == OrgKind.AGENCY:
+        return Section(
+            "agency_manager",
+            role,
+            org,
+            {
+                "open_calls": funding.open_calls(user),
+                "applications": applications.led_by(user, org),
+                "contracts": contracts.of_agency(user, org),
+            },
+        )
+    if membership.role == Role.SOCIAL_WORKER:
+        person = membership.person
+        return Section(
+            "social_worker",
+            role,
+            org,
+            {"contracts": contracts.of_agency(user, org), "records": delivery.recent_records_of(person)},
+        )
+    if org.kind == OrgKind.EVALUATOR:
+        return Section("evaluator", role, org, {"evaluations": evaluation.of_evaluator(user, org)})
+    if membership.role == Role.RESIDENT:
+        return Section("resident", role, org, {"needs": needs.of_community(org)})
+    return None
+
+
+def home_sections(user: Any) -> list[Section]:
+    """The sections of `user`'s home page, in the order of their memberships, then expert and residence."""
+    sections: list[Section] = []
+    memberships = memberships_of(user).select_related("person").order_by("pk")
+    resident_of: set[int] = set()
+    for membership in memberships:
+        section = _section(user, membership)
+        if section is not None:
+            sections.append(section)
+            if section.kind == "resident" and section.org is not None:
+                resident_of.add(section.org.pk)
+    expert = expert_of(user)
+    if expert is not None:
+        sections.append(Section("expert", str(expert._meta.verbose_name), None, {"reviews": review.assigned_to(user)}))
+    person = person_of(user)
+    if person is not None and person.home_community is not None and person.home_community.pk not in resident_of:
+        community = person.home_community
+        sections.append(
+            Section("resident", str(Role.RESIDENT.label), community, {"needs": needs.of_community(community)})
+        )
+    if is_staff(user) and not sections:
+        sections.append(
+            Section(
+                "staff",
+                "",
+                None,
+                {"open_calls": funding.open_calls(user), "contracts": contracts.listed(user)[:20]},
+            )
+        )
+    return sections

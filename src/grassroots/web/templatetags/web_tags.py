@@ -1,0 +1,71 @@
+"""Template helpers shared by every page: money, names in the reader's language, the demo hint."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.utils.translation import get_language
+
+from grassroots.core.money import format_cny
+from grassroots.orgs.selectors import expert_of, memberships_of, person_of
+
+register = template.Library()
+
+
+@register.filter
+def cny(amount: Decimal | None) -> str:
+    """¥1,234.50 (— when there is no amount)."""
+    return format_cny(amount)
+
+
+@register.filter
+def tr(obj: Any, attr: str = "name") -> str:
+    """`obj.<attr>` in the reader's language: `<attr>_en` when reading English and it is filled in."""
+    if obj is None:
+        return ""
+    language = get_language() or ""
+    if language.startswith("en"):
+        english = getattr(obj, f"{attr}_en", "")
+        if english:
+            return str(english)
+    value = getattr(obj, attr, None)
+    return str(obj) if value is None else str(value)
+
+
+@register.filter
+def join_names(objects: Any, attr: str = "name") -> str:
+    """The objects' names in the reader's language, joined as that language joins a list."""
+    separator = ", " if (get_language() or "").startswith("en") else "、"
+    return separator.join(tr(obj, attr) for obj in objects) or "—"
+
+
+@register.filter
+def contract_title(contract: Any) -> str:
+    """A contract's title; in English, the English title of its application when the title is the application's."""
+    application = contract.award.application
+    if contract.title == application.title:
+        return tr(application, "title")
+    return str(contract.title)
+
+
+@register.simple_tag
+def demo_is_loaded() -> bool:
+    """Whether the S Street demo is in the database, so the login page can point to its logins."""
+    try:
+        from grassroots import demo
+
+        return bool(demo.is_loaded())
+    except Exception:  # the demo is an extra: a login page must never fail because of it
+        return False
+
+
+@register.simple_tag
+def account(user: Any) -> dict[str, Any]:
+    """Who is logged in, for the navigation: their person, current memberships and expert-pool entry."""
+    return {
+        "person": person_of(user),
+        "memberships": list(memberships_of(user).order_by("pk")),
+        "expert": expert_of(user),
+    }
