@@ -73,6 +73,43 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_solve(args: argparse.Namespace) -> int:
+    """Run a solver on a plain JSON file (format: ../shared/contracts/solvers.md).
+
+    Exit 0 with a result, 2 for input that does not fit the format, 3 when no solution exists.
+    """
+    import json
+
+    from grassroots.awards import allocation
+    from grassroots.core.formats import FormatError
+    from grassroots.review import assignment
+
+    solve_file = assignment.solve_file if args.problem == "assign" else allocation.solve_file
+    try:
+        with open(args.input, encoding="utf-8") as handle:
+            data = json.load(handle)
+        result = solve_file(data)
+    except OSError as exc:
+        print(f"cannot read {args.input}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except json.JSONDecodeError as exc:
+        print(f"{args.input} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", file=sys.stderr)
+        return 2
+    except FormatError as exc:
+        print(f"{args.input}: {exc}", file=sys.stderr)
+        return 2
+    except assignment.Infeasible as exc:
+        print(f"no feasible assignment: {exc}", file=sys.stderr)
+        return 3
+    text = json.dumps(result, ensure_ascii=False, indent=2)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+    else:
+        print(text)
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _setup()
     from django.core.management import execute_from_command_line
@@ -100,6 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     verify = audit_sub.add_parser("verify", help="check the hash chain; reports the first tampered or missing event")
     verify.set_defaults(func=cmd_audit)
+
+    solve = sub.add_parser("solve", help="run the assignment or allocation solver on a JSON file")
+    solve.add_argument("problem", choices=["assign", "allocate"])
+    solve.add_argument("input", help="the problem file (JSON)")
+    solve.add_argument("-o", "--output", help="write the result here instead of stdout")
+    solve.set_defaults(func=cmd_solve)
 
     manage = sub.add_parser("manage", help="run a Django management command", add_help=False)
     manage.add_argument("rest", nargs=argparse.REMAINDER)

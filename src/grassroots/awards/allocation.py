@@ -15,6 +15,8 @@ from decimal import Decimal
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from grassroots.core.formats import FormatError
+
 RULES = ("rank_order", "max_total_score")
 
 
@@ -162,3 +164,83 @@ def _assert_within(chosen: object, budget: Decimal, per_agency: int | None, caps
             counts[b.agency] += 1
         if any(c > per_agency for c in counts.values()):
             raise AssertionError("allocation exceeds the awards allowed per agency")
+
+
+# -- the plain-file format of `grassroots solve allocate` (../shared/contracts/solvers.md) --------------
+
+
+def _amount(value: object, where: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise FormatError(f'{where} must be a decimal string such as "1000.00"')
+    try:
+        amount = Decimal(str(value).strip())
+    except ArithmeticError:
+        raise FormatError(f"{where} is not a decimal amount: {value!r}") from None
+    if not amount.is_finite() or amount < 0:
+        raise FormatError(f"{where} must be a finite amount of at least 0")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise FormatError(f"{where} has more than two decimal places: {value}")
+    return amount.quantize(Decimal("0.01"))
+
+
+def _number(value: object, where: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise FormatError(f"{where} must be a number")
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        raise FormatError(f"{where} must be a number") from None
+    if not number.is_finite():
+        raise FormatError(f"{where} must be a finite number")
+    return number
+
+
+def solve_file(data: object) -> dict[str, object]:
+    """Check, solve and render one allocation file; raises `FormatError` saying what does not fit."""
+    if not isinstance(data, dict):
+        raise FormatError("the file must hold a JSON object")
+    rule = data.get("rule")
+    if rule not in RULES:
+        raise FormatError(f"rule must be one of {', '.join(RULES)}")
+    budget = _amount(data.get("budget"), "budget")
+    min_score = _number(data.get("min_score", 0), "min_score")
+    per_agency = data.get("max_awards_per_agency")
+    if per_agency is not None and (not isinstance(per_agency, int) or isinstance(per_agency, bool) or per_agency < 0):
+        raise FormatError("max_awards_per_agency must be a whole number of at least 0")
+    raw_caps = data.get("category_caps") or {}
+    if not isinstance(raw_caps, dict):
+        raise FormatError("category_caps must be an object of category: amount")
+    caps = {str(c): _amount(v, f"category_caps.{c}") for c, v in raw_caps.items()}
+    items = data.get("applications")
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise FormatError("applications must be a list of objects")
+    bids = []
+    for i, item in enumerate(items):
+        where = f"applications[{i}]"
+        ident = item.get("id")
+        if not isinstance(ident, str) or not ident:
+            raise FormatError(f"{where} needs a non-empty string id")
+        texts = {}
+        for key in ("agency", "community", "category"):
+            value = item.get(key, "")
+            if not isinstance(value, str):
+                raise FormatError(f"{where}.{key} must be a string")
+            texts[key] = value
+        bids.append(
+            Bid(
+                ident,
+                _amount(item.get("requested"), f"{where}.requested"),
+                _number(item.get("score"), f"{where}.score"),
+                **texts,
+            )
+        )
+    if len({b.id for b in bids}) != len(bids):
+        raise FormatError("application ids must be unique")
+    result = allocate(str(rule), bids, budget, min_score, per_agency, caps)
+    return {
+        "status": result.status,
+        "objective": float(result.objective),
+        "total_awarded": str(result.total_awarded),
+        "funded": result.funded,
+        "reasons": result.reasons,
+    }

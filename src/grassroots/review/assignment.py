@@ -22,6 +22,8 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 from scipy.sparse import csr_array
 
+from grassroots.core.formats import FormatError
+
 #: Application rows priced at once: bounds the memory of the dense affinity block.
 CHUNK = 512
 #: Largest integer scale of affinities; Jaccard values are exact below it.
@@ -296,3 +298,93 @@ def _check_coverage(k: int, papers: Sequence[Paper], aff: _Affinity, capacity: n
     needed = k * len(papers)
     if capacity.sum() < needed:
         raise Infeasible(f"the pool's total capacity is {int(capacity.sum())} reviews; {needed} are needed")
+
+
+# -- the plain-file format of `grassroots solve assign` (../shared/contracts/solvers.md) ----------------
+
+
+@dataclass
+class AssignmentProblem:
+    k: int
+    papers: list[Paper]
+    reviewers: list[Reviewer]
+    conflicts: set[tuple[str, str]]
+    affinity: dict[tuple[str, str], float]
+
+
+def _strings(value: object, where: str) -> frozenset[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise FormatError(f"{where} must be a list of strings")
+    return frozenset(value)
+
+
+def _ident(item: dict[str, object], where: str) -> str:
+    value = item.get("id")
+    if not isinstance(value, str) or not value:
+        raise FormatError(f"{where} needs a non-empty string id")
+    return value
+
+
+def read_problem(data: object) -> AssignmentProblem:
+    """Check and read an assignment file's JSON; raise `FormatError` saying what does not fit."""
+    if not isinstance(data, dict):
+        raise FormatError("the file must hold a JSON object")
+    k = data.get("reviewers_per_application")
+    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+        raise FormatError("reviewers_per_application must be a whole number of at least 1")
+    papers, reviewers = [], []
+    for i, item in enumerate(_list(data, "applications")):
+        where = f"applications[{i}]"
+        papers.append(Paper(_ident(item, where), _strings(item.get("topics", []), f"{where}.topics")))
+    for i, item in enumerate(_list(data, "reviewers")):
+        where = f"reviewers[{i}]"
+        capacity = item.get("capacity")
+        if not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 0:
+            raise FormatError(f"{where}.capacity must be a whole number of at least 0")
+        reviewers.append(
+            Reviewer(_ident(item, where), _strings(item.get("expertise", []), f"{where}.expertise"), capacity)
+        )
+    for kind, items in (("application", papers), ("reviewer", reviewers)):
+        ids = [x.id for x in items]
+        if len(set(ids)) != len(ids):
+            raise FormatError(f"{kind} ids must be unique")
+    paper_ids, reviewer_ids = {p.id for p in papers}, {r.id for r in reviewers}
+
+    def pair(value: object, where: str, size: int) -> list[object]:
+        if not isinstance(value, list) or len(value) != size:
+            raise FormatError(f"{where} must be a list of {size} items")
+        if value[0] not in reviewer_ids:
+            raise FormatError(f"{where} names an unknown reviewer {value[0]!r}")
+        if value[1] not in paper_ids:
+            raise FormatError(f"{where} names an unknown application {value[1]!r}")
+        return value
+
+    conflicts = set()
+    for i, value in enumerate(data.get("conflicts", []) or []):
+        r, a = pair(value, f"conflicts[{i}]", 2)
+        conflicts.add((str(r), str(a)))
+    affinity: dict[tuple[str, str], float] = {}
+    for i, value in enumerate(data.get("affinity", []) or []):
+        r, a, w = pair(value, f"affinity[{i}]", 3)
+        if not isinstance(w, int | float) or isinstance(w, bool) or not math.isfinite(w):
+            raise FormatError(f"affinity[{i}] must end with a finite number")
+        affinity[(str(r), str(a))] = float(w)
+    return AssignmentProblem(k, papers, reviewers, conflicts, affinity)
+
+
+def _list(data: dict[str, object], key: str) -> list[dict[str, object]]:
+    value = data.get(key)
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise FormatError(f"{key} must be a list of objects")
+    return value
+
+
+def solve_file(data: object) -> dict[str, object]:
+    """Read, solve and render one assignment file (raises FormatError or Infeasible)."""
+    problem = read_problem(data)
+    result = solve_assignment(problem.k, problem.papers, problem.reviewers, problem.conflicts, problem.affinity)
+    return {
+        "status": result.status,
+        "objective": result.objective,
+        "assignments": [[r, a] for r, a in result.assignments],
+    }
