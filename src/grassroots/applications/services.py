@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from grassroots.core.audit import record
 from grassroots.core.errors import RuleViolation
+from grassroots.core.i18n import message_data
 from grassroots.core.money import money, total
 from grassroots.core.permissions import require
 from grassroots.core.transitions import transition
@@ -194,11 +195,16 @@ def _require_call_officer(actor: Any, call: Call) -> None:
 
 
 @transaction.atomic
-def record_eligibility(actor: Any, application: Application, findings: list[str]) -> Application:
-    """Eligible when the screening found nothing; the findings are kept for the applicant to read."""
+def record_eligibility(actor: Any, application: Application, findings: Sequence[str]) -> Application:
+    """Eligible when the screening found nothing; the findings are kept for the applicant to read.
+
+    Findings that are `Message`s are stored as template and parameters, so each reader sees them in
+    their own language.
+    """
     _require_call_officer(actor, application.call)
     target = Application.State.INELIGIBLE if findings else Application.State.ELIGIBLE
-    transition(application, target, actor=actor, fields={"eligibility_notes": findings}, reason="; ".join(findings))
+    notes = [message_data(f) for f in findings]
+    transition(application, target, actor=actor, fields={"eligibility_notes": notes}, reason="; ".join(findings))
     return application
 
 

@@ -16,8 +16,20 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from grassroots.core.formats import FormatError
+from grassroots.core.messages import Message, gettext_noop
 
 RULES = ("rank_order", "max_total_score")
+
+BELOW_MIN_SCORE = gettext_noop("below the minimum score %(min)s")
+AGENCY_LIMIT = gettext_noop("agency %(agency)s already has %(count)s award(s), the most allowed")
+OVER_REMAINING = gettext_noop("the request %(requested)s does not fit the remaining budget %(remaining)s")
+OVER_CATEGORY_CAP = gettext_noop(
+    "the request %(requested)s does not fit what is left (%(left)s) of the cap for category %(category)s"
+)
+OVER_BUDGET = gettext_noop("the request %(requested)s is larger than the whole budget %(budget)s")
+NOT_IN_BEST_SET = gettext_noop(
+    "not in the set of applications with the largest total score that fits the budget and caps"
+)
 
 
 @dataclass(frozen=True)
@@ -36,7 +48,7 @@ class Allocation:
     objective: Decimal
     total_awarded: Decimal
     funded: list[str]
-    reasons: dict[str, str] = field(default_factory=dict)
+    reasons: dict[str, Message] = field(default_factory=dict)
 
 
 def ranking_key(bid: Bid) -> tuple[Decimal, Decimal, str]:
@@ -60,7 +72,7 @@ def allocate(
     ids = [b.id for b in bids]
     if len(set(ids)) != len(ids):
         raise ValueError("application ids must be unique")
-    reasons = {b.id: f"below the minimum score {_fmt(min_score)}" for b in bids if b.score < min_score}
+    reasons = {b.id: Message(BELOW_MIN_SCORE, min=_fmt(min_score)) for b in bids if b.score < min_score}
     candidates = [b for b in bids if b.score >= min_score]
     if rule == "rank_order":
         funded = _rank_order(candidates, budget, max_awards_per_agency, caps, reasons)
@@ -83,7 +95,7 @@ def _rank_order(
     budget: Decimal,
     per_agency: int | None,
     caps: dict[str, Decimal],
-    reasons: dict[str, str],
+    reasons: dict[str, Message],
 ) -> set[str]:
     remaining = budget
     used_cap: dict[str, Decimal] = defaultdict(Decimal)
@@ -91,14 +103,12 @@ def _rank_order(
     funded: set[str] = set()
     for bid in sorted(candidates, key=ranking_key):
         if per_agency is not None and awards_of[bid.agency] >= per_agency:
-            reasons[bid.id] = f"agency {bid.agency} already has {per_agency} award(s), the most allowed"
+            reasons[bid.id] = Message(AGENCY_LIMIT, agency=bid.agency, count=per_agency)
         elif bid.requested > remaining:
-            reasons[bid.id] = f"the request {bid.requested} does not fit the remaining budget {remaining}"
+            reasons[bid.id] = Message(OVER_REMAINING, requested=bid.requested, remaining=remaining)
         elif bid.category in caps and used_cap[bid.category] + bid.requested > caps[bid.category]:
             left = caps[bid.category] - used_cap[bid.category]
-            reasons[bid.id] = (
-                f"the request {bid.requested} does not fit what is left ({left}) of the cap for category {bid.category}"
-            )
+            reasons[bid.id] = Message(OVER_CATEGORY_CAP, requested=bid.requested, left=left, category=bid.category)
         else:
             funded.add(bid.id)
             remaining -= bid.requested
@@ -112,12 +122,12 @@ def _max_total_score(
     budget: Decimal,
     per_agency: int | None,
     caps: dict[str, Decimal],
-    reasons: dict[str, str],
+    reasons: dict[str, Message],
 ) -> set[str]:
     fitting = [b for b in candidates if b.requested <= budget]
     for b in candidates:
         if b.requested > budget:
-            reasons[b.id] = f"the request {b.requested} is larger than the whole budget {budget}"
+            reasons[b.id] = Message(OVER_BUDGET, requested=b.requested, budget=budget)
     if not fitting:
         return set()
     n = len(fitting)
@@ -147,7 +157,7 @@ def _max_total_score(
     funded = {b.id for b, x in zip(fitting, result.x, strict=True) if x > 0.5}
     for b in fitting:
         if b.id not in funded:
-            reasons[b.id] = "not in the set of applications with the largest total score that fits the budget and caps"
+            reasons[b.id] = Message(NOT_IN_BEST_SET)
     return funded
 
 

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from grassroots.applications import services as application_services
 from grassroots.applications.models import Application
 from grassroots.core.audit import record
-from grassroots.core.errors import Forbidden, RuleViolation
+from grassroots.core.errors import Forbidden, IllegalTransition, RuleViolation
+from grassroots.core.i18n import message_data, render_message
 from grassroots.core.money import total
 from grassroots.core.permissions import require
 from grassroots.core.transitions import transition
@@ -72,7 +73,7 @@ def propose_awards(actor: Any, call: Call, rule: str = AwardList.Rule.RANK_ORDER
         raise RuleViolation(_("The awards would exceed the call's budget."))
     by_ref = {str(a.pk): a.reference for a in candidates}
     award_list = AwardList.objects.create(
-        call=call, rule=rule, total=amount, reasons={by_ref[k]: v for k, v in result.reasons.items()}
+        call=call, rule=rule, total=amount, reasons={by_ref[k]: message_data(v) for k, v in result.reasons.items()}
     )
     Award.objects.bulk_create(Award(award_list=award_list, application=a, amount=a.requested) for a in awarded)
     record(
@@ -157,7 +158,7 @@ def decide(actor: Any, award_list: AwardList, *, on: date | None = None) -> Awar
     )
     day = on or timezone.localdate()
     if award_list.state != AwardList.State.PUBLICITY:
-        raise RuleViolation(_("Only a publicised list can be decided."))
+        raise IllegalTransition(_("Only a publicised list can be decided."), code="illegal_transition")
     if award_list.publicity_until and day < award_list.publicity_until:
         raise RuleViolation(_("The publicity period runs until %(d)s.") % {"d": award_list.publicity_until})
     if award_list.objections.filter(state=Objection.State.OPEN).exists():
@@ -173,6 +174,8 @@ def decide(actor: Any, award_list: AwardList, *, on: date | None = None) -> Awar
         funded.add(award.application_id)
     reasons = award_list.reasons
     for application in Application.objects.filter(call=call, state=Application.State.ELIGIBLE).exclude(pk__in=funded):
-        application_services.record_result(actor, application, False, reasons.get(application.reference, ""))
+        application_services.record_result(
+            actor, application, False, render_message(reasons.get(application.reference, ""))
+        )
     funding_services.mark_decided(actor, call)
     return award_list

@@ -25,6 +25,8 @@ def money(value: Any) -> Decimal:
     """Parse an amount (str, int or Decimal; floats are refused) into CNY with two places."""
     if isinstance(value, float):
         raise ValidationError(_("Amounts must be given as decimal text, not as a float: %(v)r") % {"v": value})
+    if isinstance(value, bool):
+        raise ValidationError(_("“%(v)s” is not an amount of money.") % {"v": value})
     if isinstance(value, str):
         value = value.strip().replace(",", "").replace("¥", "").replace("￥", "")
     try:
@@ -33,12 +35,12 @@ def money(value: Any) -> Decimal:
         raise ValidationError(_("“%(v)s” is not an amount of money.") % {"v": value}) from None
     if not amount.is_finite():
         raise ValidationError(_("“%(v)s” is not an amount of money.") % {"v": value})
-    if amount != amount.quantize(CENT):
-        raise ValidationError(_("An amount has at most two decimal places: %(v)s") % {"v": value})
-    amount = amount.quantize(CENT)
+    # The size is checked first: quantizing a huge exponent (1e30) would overflow the decimal context.
     if abs(amount) > MAX_AMOUNT:
         raise ValidationError(_("The amount %(v)s is too large.") % {"v": value})
-    return amount
+    if amount != amount.quantize(CENT):
+        raise ValidationError(_("An amount has at most two decimal places: %(v)s") % {"v": value})
+    return amount.quantize(CENT)
 
 
 def round_money(value: Decimal) -> Decimal:

@@ -5,6 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from grassroots.core.messages import Message, gettext_noop
+
+NOT_IN_CATEGORIES = gettext_noop("the call does not fund the category %(category)s")
+NO_COMMUNITY = gettext_noop("no partner community is named: the linkage needs a community")
+OUTSIDE_AREA = gettext_noop("a partner community lies outside the call's area")
+NO_CERTIFICATE = gettext_noop("no member of the team holds a social-work certificate")
+OVER_MAX_REQUEST = gettext_noop("the request %(requested)s exceeds the call's largest request %(max)s")
+FEE_OVER_CAP = gettext_noop("the management fee is %(share)s%% of the budget; the cap is %(cap)s%%")
+PERSONNEL_OVER_CAP = gettext_noop("personnel costs are %(share)s%% of the budget; the cap is %(cap)s%%")
+
 
 @dataclass(frozen=True)
 class CallRules:
@@ -24,25 +34,30 @@ class Candidate:
     budget_by_head: dict[str, Decimal]
 
 
-def findings(rules: CallRules, c: Candidate) -> list[str]:
+def findings(rules: CallRules, c: Candidate) -> list[Message]:
     """Every reason the application is ineligible, each a sentence its applicant can act on."""
-    out: list[str] = []
+    out: list[Message] = []
     if c.category not in rules.categories:
-        out.append(f"the call does not fund the category {c.category}")
+        out.append(Message(NOT_IN_CATEGORIES, category=c.category))
     if not c.communities:
-        out.append("no partner community is named: the linkage needs a community")
+        out.append(Message(NO_COMMUNITY))
     elif not c.communities <= rules.area:
-        out.append("a partner community lies outside the call's area")
+        out.append(Message(OUTSIDE_AREA))
     if c.certified_workers < 1:
-        out.append("no member of the team holds a social-work certificate")
+        out.append(Message(NO_CERTIFICATE))
     if c.requested > rules.max_request:
-        out.append(f"the request {c.requested} exceeds the call's largest request {rules.max_request}")
+        out.append(Message(OVER_MAX_REQUEST, requested=c.requested, max=rules.max_request))
     budget = sum(c.budget_by_head.values(), Decimal(0))
     if budget > 0:
         fee = c.budget_by_head.get("management", Decimal(0)) * 100 / budget
         if fee > rules.management_fee_cap:
-            out.append(f"the management fee is {fee:.1f}% of the budget; the cap is {rules.management_fee_cap}%")
+            out.append(Message(FEE_OVER_CAP, share=f"{fee:.1f}", cap=_plain(rules.management_fee_cap)))
         personnel = c.budget_by_head.get("personnel", Decimal(0)) * 100 / budget
         if personnel > rules.personnel_share_cap:
-            out.append(f"personnel costs are {personnel:.1f}% of the budget; the cap is {rules.personnel_share_cap}%")
+            out.append(Message(PERSONNEL_OVER_CAP, share=f"{personnel:.1f}", cap=_plain(rules.personnel_share_cap)))
     return out
+
+
+def _plain(value: Decimal) -> str:
+    """10.00 → 10, 7.50 → 7.5: caps as people write them."""
+    return format(value.normalize(), "f")

@@ -102,7 +102,7 @@ def start_review(actor: Any, call: Call, *, today: date | None = None) -> dict[s
         application_services.record_eligibility(actor, application, found)
         if not found:
             eligible.append(application)
-    experts = list(Expert.objects.filter(active=True).select_related("person"))
+    experts = list(Expert.objects.filter(active=True).select_related("person").order_by("pk"))
     for application in eligible:
         for expert in experts:
             for reason in detect_conflicts(expert, application, today=today):
@@ -198,17 +198,18 @@ def submit_scores(actor: Any, review: Review, scores: dict[int, Any], comment: s
             raise RuleViolation(_("Scores lie between 0 and 100; %(c)s got %(v)s.") % {"c": criterion.name, "v": value})
         values[criterion] = value
         weighted += criterion.weight * value / 100
-    Score.objects.bulk_create(Score(review=review, criterion=c, value=v) for c, v in values.items())
-    review.comment = comment
+    # The transition comes first, so a second submission is refused as such before any score is written.
     transition(
         review,
         Review.State.SUBMITTED,
         actor=actor,
         fields={
             "total": weighted.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+            "comment": comment,
             "submitted_at": timezone.now(),
         },
     )
+    Score.objects.bulk_create(Score(review=review, criterion=c, value=v) for c, v in values.items())
     return review
 
 
@@ -218,7 +219,10 @@ def close_panel(actor: Any, call: Call, method: str = "mean") -> list[Applicatio
     _require_issuer(actor, call)
     if call.state != Call.State.REVIEW:
         raise RuleViolation(_("The call is not under review."))
-    pending = Review.objects.filter(application__call=call, state=Review.State.ASSIGNED).count()
+    # Reviews of applications withdrawn during the review no longer hold the panel up.
+    pending = Review.objects.filter(
+        application__call=call, application__state=Application.State.ELIGIBLE, state=Review.State.ASSIGNED
+    ).count()
     if pending:
         raise RuleViolation(_("%(n)d review(s) are still open.") % {"n": pending})
     eligible = list(Application.objects.filter(call=call, state=Application.State.ELIGIBLE))
@@ -235,5 +239,7 @@ def close_panel(actor: Any, call: Call, method: str = "mean") -> list[Applicatio
     scores = {a.pk: scored[str(a.pk)] for a in eligible}
     ranks = {a.pk: i + 1 for i, a in enumerate(eligible)}
     application_services.record_ranking(actor, call, scores, ranks)
+    for application in eligible:  # the ranking returned carries what was just recorded
+        application.score, application.rank = scores[application.pk], ranks[application.pk]
     funding_services.finish_review(actor, call)
     return eligible

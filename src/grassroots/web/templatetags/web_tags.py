@@ -8,6 +8,7 @@ from typing import Any
 from django import template
 from django.utils.translation import get_language
 
+from grassroots.core.i18n import render_message
 from grassroots.core.money import format_cny
 from grassroots.orgs.selectors import expert_of, memberships_of, person_of
 
@@ -69,3 +70,9 @@ def account(user: Any) -> dict[str, Any]:
         "memberships": list(memberships_of(user).order_by("pk")),
         "expert": expert_of(user),
     }
+
+
+@register.filter
+def message(stored: Any) -> str:
+    """A stored finding or reason in the reader's language."""
+    return render_message(stored)

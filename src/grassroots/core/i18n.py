@@ -1,0 +1,25 @@
+"""Showing stored `Message` data in the reader's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext
+
+
+def render_message(stored: Any) -> str:
+    """A stored message ({"message", "params"}) in the active language; plain text is shown as it is."""
+    if isinstance(stored, dict) and "message" in stored:
+        params = stored.get("params") or {}
+        template = gettext(stored["message"])
+        try:
+            return template % params if params else template
+        except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder
+            return stored["message"] % params if params else stored["message"]
+    return str(stored)
+
+
+def message_data(text: Any) -> Any:
+    """What to store for a message: its template and parameters when it has them, else the text."""
+    as_data = getattr(text, "as_data", None)
+    return as_data() if callable(as_data) else str(text)
