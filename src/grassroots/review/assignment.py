@@ -144,12 +144,19 @@ def solve_assignment(
     conflicts: Iterable[tuple[str, str]] = (),
     affinity: dict[tuple[str, str], float] | None = None,
     *,
+    demand: Sequence[int] | None = None,
     initial_per_paper: int | None = None,
     added_per_paper: int = 40,
 ) -> AssignmentResult:
-    """Optimal assignment; raises `Infeasible` when the pool cannot cover every application."""
+    """Optimal assignment; raises `Infeasible` when the pool cannot cover every application.
+
+    `demand` gives each application its own number of reviewers still needed (default: k each), which
+    is how vacancies left by withdrawn reviewers are filled.
+    """
     if k < 1:
         raise ValueError("reviewers_per_application must be at least 1")
+    if demand is not None and (len(demand) != len(papers) or any(d < 0 for d in demand)):
+        raise ValueError("demand needs one non-negative number per application")
     if len({p.id for p in papers}) != len(papers) or len({r.id for r in reviewers}) != len(reviewers):
         raise ValueError("application and reviewer ids must be unique")
     if not papers:
@@ -158,7 +165,8 @@ def solve_assignment(
     aff = _Affinity(papers, reviewers, conflicts, affinity)
     n, m = aff.n, aff.m
     capacity = np.array([max(r.capacity, 0) for r in reviewers], dtype=np.int64)
-    _check_coverage(k, papers, aff, capacity)
+    need = np.full(n, k, dtype=np.int64) if demand is None else np.asarray(demand, dtype=np.int64)
+    _check_coverage(need, papers, aff, capacity)
     max_union = max((len(p.topics) for p in papers), default=0) + max((len(r.expertise) for r in reviewers), default=0)
     scale = affinity_scale(max_union, affinity.values())
 
@@ -194,7 +202,7 @@ def solve_assignment(
     rounds = 0
     while True:
         rounds += 1
-        flow, potential, unfilled = _min_cost_flow(n, m, k, capacity, pair_rows, pair_cols, pair_w, penalty)
+        flow, potential, unfilled = _min_cost_flow(n, m, need, capacity, pair_rows, pair_cols, pair_w, penalty)
         pi_r, pi_a = potential[1 : 1 + m], potential[1 + m : 1 + m + n]
         present = np.sort(pair_rows.astype(np.int64) * m + pair_cols)
         new_rows, new_cols, new_w = [], [], []
@@ -230,7 +238,7 @@ def solve_assignment(
         short = [papers[i].id for i in np.flatnonzero(unfilled)[:3]]
         raise Infeasible(
             "the reviewers' capacities cannot give every application "
-            f"{k} reviewers without a conflict (e.g. {', '.join(short)})"
+            f"the reviewers it needs without a conflict (e.g. {', '.join(short)})"
         )
     chosen = np.flatnonzero(flow)
     assignments = sorted(
@@ -241,7 +249,14 @@ def solve_assignment(
 
 
 def _min_cost_flow(
-    n: int, m: int, k: int, capacity: np.ndarray, rows: np.ndarray, cols: np.ndarray, w: np.ndarray, penalty: int
+    n: int,
+    m: int,
+    need: np.ndarray,
+    capacity: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    w: np.ndarray,
+    penalty: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Solve the restricted flow; return the pairs' flows, node potentials and unfilled seats per application.
 
@@ -251,12 +266,12 @@ def _min_cost_flow(
     apps = 1 + m + np.arange(n)
     tails = np.concatenate([np.zeros(m, np.int64), 1 + cols, apps, np.zeros(n, np.int64)])
     heads = np.concatenate([1 + np.arange(m), 1 + m + rows, np.full(n, sink), apps])
-    caps = np.concatenate([capacity, np.ones(len(rows), np.int64), np.full(n, k), np.full(n, k)])
+    caps = np.concatenate([capacity, np.ones(len(rows), np.int64), need, need])
     costs = np.concatenate([np.zeros(m, np.int64), -w, np.zeros(n, np.int64), np.full(n, penalty, np.int64)])
     solver = min_cost_flow.SimpleMinCostFlow()
     arcs = solver.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
     supplies = np.zeros(sink + 1, np.int64)
-    supplies[0], supplies[sink] = n * k, -n * k
+    supplies[0], supplies[sink] = need.sum(), -need.sum()
     solver.set_nodes_supplies(np.arange(sink + 1), supplies)
     status = solver.solve()
     if status != solver.OPTIMAL:
@@ -282,20 +297,22 @@ def _min_cost_flow(
     return pair_flow, distance, unfilled
 
 
-def _check_coverage(k: int, papers: Sequence[Paper], aff: _Affinity, capacity: np.ndarray) -> None:
+def _check_coverage(need: np.ndarray, papers: Sequence[Paper], aff: _Affinity, capacity: np.ndarray) -> None:
     """Name the obvious reasons the pool is too small before asking the solver."""
     open_reviewers = int((~aff.closed).sum())
-    if open_reviewers < k:
-        raise Infeasible(f"the pool has {open_reviewers} reviewer(s) with capacity; each application needs {k}")
+    most = int(need.max()) if need.size else 0
+    if open_reviewers < most:
+        raise Infeasible(f"the pool has {open_reviewers} reviewer(s) with capacity; an application needs {most}")
     banned = aff.banned[~aff.closed[aff.banned % aff.m]] if aff.banned.size else aff.banned
     available = open_reviewers - np.bincount(banned // aff.m, minlength=aff.n)
-    short = np.flatnonzero(available < k)
+    short = np.flatnonzero(available < need)
     if short.size:
         i = int(short[0])
         raise Infeasible(
-            f"application {papers[i].id} has {int(available[i])} reviewer(s) without a conflict; {k} are needed"
+            f"application {papers[i].id} has {int(available[i])} reviewer(s) without a conflict; "
+            f"{int(need[i])} are needed"
         )
-    needed = k * len(papers)
+    needed = int(need.sum())
     if capacity.sum() < needed:
         raise Infeasible(f"the pool's total capacity is {int(capacity.sum())} reviews; {needed} are needed")
 
