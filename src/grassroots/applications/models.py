@@ -61,6 +61,10 @@ class Application(models.Model):
     eligibility_notes = models.JSONField(_("eligibility findings"), default=list, blank=True)
     score = models.DecimalField(_("score"), max_digits=6, decimal_places=2, null=True, blank=True)
     rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
+    performance_score = models.DecimalField(
+        _("past-performance score"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    disagreement = models.BooleanField(_("reviewers disagree"), default=False)
 
     class Meta:
         ordering = ["call", "rank", "reference"]

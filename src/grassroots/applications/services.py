@@ -209,13 +209,35 @@ def record_eligibility(actor: Any, application: Application, findings: Sequence[
 
 
 @transaction.atomic
-def record_ranking(actor: Any, call: Call, scores: dict[int, Decimal], ranks: dict[int, int]) -> None:
+def record_ranking(
+    actor: Any,
+    call: Call,
+    scores: dict[int, Decimal],
+    ranks: dict[int, int],
+    *,
+    performance: dict[int, Decimal] | None = None,
+    disagreement: set[int] | None = None,
+) -> None:
+    """Store the panel's result: score, rank, the past-performance part and the disagreement flag."""
     _require_call_officer(actor, call)
+    performance = performance or {}
+    disagreement = disagreement or set()
     for application in Application.objects.filter(call=call, pk__in=scores):
         application.score = scores[application.pk]
         application.rank = ranks[application.pk]
-        application.save(update_fields=["score", "rank"])
-    record(actor, "call.ranked", call, after={"ranking": {str(k): str(v) for k, v in ranks.items()}})
+        application.performance_score = performance.get(application.pk)
+        application.disagreement = application.pk in disagreement
+        application.save(update_fields=["score", "rank", "performance_score", "disagreement"])
+    record(
+        actor,
+        "call.ranked",
+        call,
+        after={
+            "ranking": {str(k): str(v) for k, v in ranks.items()},
+            "scores": {str(k): str(v) for k, v in scores.items()},
+            "disagreement": sorted(disagreement),
+        },
+    )
 
 
 @transaction.atomic

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, QuerySet, Value, When
+from django.db.models import Avg, Case, QuerySet, Value, When
 
 from grassroots.contracts.models import Contract
 from grassroots.contracts.selectors import visible_to as contracts_visible_to
@@ -42,3 +44,18 @@ def of_contract(contract: Contract) -> QuerySet[Evaluation]:
 def record_of(contract: Contract) -> PerformanceRecord | None:
     """The performance record the contract's final evaluation wrote, if any."""
     return PerformanceRecord.objects.filter(contract=contract).first()
+
+
+def past_performance(agency_ids: Iterable[int], before_year: int, years: int = 3) -> dict[int, Decimal]:
+    """Mean final-evaluation score of each agency over the `years` fiscal years before `before_year`.
+
+    This is what a past-performance review criterion reads; an agency without records is absent.
+    """
+    rows = (
+        PerformanceRecord.objects.filter(
+            agency_id__in=list(agency_ids), fiscal_year__lt=before_year, fiscal_year__gte=before_year - years
+        )
+        .values("agency_id")
+        .annotate(mean=Avg("score"))
+    )
+    return {row["agency_id"]: Decimal(row["mean"]).quantize(Decimal("0.01")) for row in rows}

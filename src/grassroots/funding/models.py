@@ -118,6 +118,17 @@ class Envelope(models.Model):
         return f"{self.program} · {self.street}"
 
 
+class Aggregation(models.TextChoices):
+    MEAN = "mean", _("Mean of the reviewers' totals")
+    TRIMMED_MEAN = "trimmed_mean", _("Trimmed mean (drops the highest and lowest)")
+    ZSCORE = "zscore", _("Per-reviewer z-score normalisation")
+
+
+class AwardRule(models.TextChoices):
+    RANK_ORDER = "rank_order", _("Rank order")
+    MAX_TOTAL_SCORE = "max_total_score", _("Largest total score within the budget")
+
+
 class Call(models.Model):
     """A call for applications (申报指南), opened by a street on an envelope or by a department directly."""
 
@@ -155,6 +166,34 @@ class Call(models.Model):
     max_request = MoneyField(_("largest request"))
     min_score = models.DecimalField(_("minimum score"), max_digits=5, decimal_places=2, default=Decimal("60"))
     reviewers_per_application = models.PositiveSmallIntegerField(_("reviewers per application"), default=3)
+    aggregation = models.CharField(
+        _("score aggregation"), max_length=20, choices=Aggregation.choices, default=Aggregation.MEAN
+    )
+    disagreement_threshold = models.DecimalField(
+        _("disagreement threshold (points)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("20"),
+        help_text=_("Flag an application whose reviewers' totals differ by more than this."),
+    )
+    conflict_years = models.PositiveSmallIntegerField(
+        _("conflict look-back (years)"), default=3, help_text=_("Past collaboration within this many years conflicts.")
+    )
+    performance_default = models.DecimalField(
+        _("past-performance score of a newcomer"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("70"),
+        help_text=_("Used by a past-performance criterion for an agency without evaluated contracts."),
+    )
+    award_rule = models.CharField(
+        _("allocation rule"), max_length=20, choices=AwardRule.choices, default=AwardRule.RANK_ORDER
+    )
+    max_awards_per_agency = models.PositiveSmallIntegerField(_("most awards per agency"), null=True, blank=True)
+    category_caps = models.JSONField(
+        _("caps per category"), default=dict, blank=True, help_text=_("Category code → largest total awarded.")
+    )
+    publicity_days = models.PositiveSmallIntegerField(_("publicity period (working days)"), default=5)
     opens_on = models.DateField(_("opens on"))
     closes_on = models.DateField(_("closes on"))
     needs = models.ManyToManyField("needs.Need", verbose_name=_("needs it answers"), related_name="calls", blank=True)
@@ -175,7 +214,15 @@ class Call(models.Model):
 
 
 class Criterion(models.Model):
-    """A weighted review criterion of a call; the weights of a call add up to 100."""
+    """A weighted review criterion of a call; the weights of a call add up to 100.
+
+    Reviewers score most criteria; a past-performance criterion is filled from the applying agency's
+    evaluated contracts (the incentive loop), so no reviewer scores it.
+    """
+
+    class Source(models.TextChoices):
+        REVIEWERS = "reviewers", _("Reviewers")
+        PERFORMANCE = "performance", _("Agency's past performance")
 
     call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.CASCADE, related_name="criteria")
     name = models.CharField(_("name"), max_length=100)
@@ -183,6 +230,7 @@ class Criterion(models.Model):
     weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2)
     description = models.TextField(_("description"), blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    source = models.CharField(_("scored by"), max_length=20, choices=Source.choices, default=Source.REVIEWERS)
 
     class Meta:
         ordering = ["call", "position"]

@@ -24,7 +24,7 @@ from grassroots.core.transitions import transition
 from grassroots.orgs.models import Organization, OrgKind, Role
 from grassroots.orgs.selectors import acts_for
 
-from .models import Call, Criterion, Envelope, Program, ServiceCategory
+from .models import Aggregation, AwardRule, Call, Criterion, Envelope, Program, ServiceCategory
 
 GRADES = ("excellent", "good", "pass", "fail")
 
@@ -187,7 +187,7 @@ def create_call(
     opens_on: date,
     closes_on: date,
     categories: Iterable[ServiceCategory],
-    criteria: Sequence[tuple[str, str, Any]],
+    criteria: Sequence[tuple[Any, ...]],
     envelope: Envelope | None = None,
     matching_funds: Any = "0",
     max_request: Any | None = None,
@@ -196,10 +196,19 @@ def create_call(
     min_score: Any = "60",
     reviewers_per_application: int = 3,
     needs: Iterable[Any] = (),
+    aggregation: str = Aggregation.MEAN,
+    disagreement_threshold: Any = "20",
+    conflict_years: int = 3,
+    performance_default: Any = "70",
+    award_rule: str = AwardRule.RANK_ORDER,
+    max_awards_per_agency: int | None = None,
+    category_caps: dict[str, Any] | None = None,
+    publicity_days: int = 5,
 ) -> Call:
     """Open a draft call on a street's envelope, or directly on the program when no envelope is given.
 
-    `criteria` are (name, English name, weight) triples whose weights add up to 100.
+    `criteria` are (name, English name, weight[, source]) tuples whose weights add up to 100; a source
+    of "performance" makes the criterion the agency's past performance instead of a reviewer's mark.
     """
     program = Program.objects.select_for_update().get(pk=program.pk)
     if program.state != Program.State.OPEN:
@@ -227,11 +236,31 @@ def create_call(
     allowed = set(program.categories.values_list("pk", flat=True))
     if not categories or any(c.pk not in allowed for c in categories):
         raise RuleViolation(_("A call's categories must come from its program's categories."))
-    weights = [Decimal(str(w)) for _n, _e, w in criteria]
-    if not criteria or sum(weights, Decimal(0)) != 100 or any(w <= 0 for w in weights):
+    rows = [_criterion(c) for c in criteria]
+    weights = [w for _n, _e, w, _s in rows]
+    if not rows or sum(weights, Decimal(0)) != 100 or any(w <= 0 for w in weights):
         raise RuleViolation(_("Review criteria need positive weights that add up to 100."))
+    if all(s == Criterion.Source.PERFORMANCE for *_x, s in rows):
+        raise RuleViolation(_("At least one criterion must be scored by the reviewers."))
     if reviewers_per_application < 1:
         raise RuleViolation(_("Each application needs at least one reviewer."))
+    if aggregation not in Aggregation.values:
+        raise RuleViolation(_("Unknown way of aggregating scores: %(a)s") % {"a": aggregation})
+    if award_rule not in AwardRule.values:
+        raise RuleViolation(_("Unknown allocation rule: %(r)s") % {"r": award_rule})
+    if not 1 <= publicity_days <= 30:
+        raise RuleViolation(_("A publicity period lasts from 1 to 30 working days."))
+    if not 0 <= conflict_years <= 10:
+        raise RuleViolation(_("The conflict look-back lies between 0 and 10 years."))
+    codes = {c.code for c in categories}
+    caps = {}
+    for code, cap in (category_caps or {}).items():
+        if code not in codes:
+            raise RuleViolation(_("A cap names the category %(c)s, which the call does not fund.") % {"c": code})
+        caps[code] = str(money(cap))
+    if max_awards_per_agency is not None and max_awards_per_agency < 1:
+        raise RuleViolation(_("The most awards per agency is at least one."))
+    threshold, default_score = _points(disagreement_threshold), _points(performance_default)
     ceiling = money(max_request) if max_request is not None else amount + matching
     call = Call.objects.create(
         program=program,
@@ -248,11 +277,19 @@ def create_call(
         reviewers_per_application=reviewers_per_application,
         opens_on=opens_on,
         closes_on=closes_on,
+        aggregation=aggregation,
+        disagreement_threshold=threshold,
+        conflict_years=conflict_years,
+        performance_default=default_score,
+        award_rule=award_rule,
+        max_awards_per_agency=max_awards_per_agency,
+        category_caps=caps,
+        publicity_days=publicity_days,
     )
     call.categories.set(categories)
     call.needs.set(list(needs))
-    for position, (name, name_en, weight) in enumerate(criteria):
-        Criterion.objects.create(call=call, name=name, name_en=name_en, weight=Decimal(str(weight)), position=position)
+    for position, (name, name_en, weight, source) in enumerate(rows):
+        Criterion.objects.create(call=call, name=name, name_en=name_en, weight=weight, position=position, source=source)
     record(
         actor,
         "call.created",
@@ -260,6 +297,30 @@ def create_call(
         after={"funds": amount, "matching": matching, "envelope": getattr(envelope, "pk", None)},
     )
     return call
+
+
+def _criterion(row: Sequence[Any]) -> tuple[str, str, Decimal, str]:
+    if len(row) not in (3, 4) or not str(row[0]).strip():
+        raise RuleViolation(_("A criterion is a name, an English name, a weight and optionally who scores it."))
+    source = row[3] if len(row) == 4 else Criterion.Source.REVIEWERS
+    if source not in Criterion.Source.values:
+        raise RuleViolation(_("Unknown criterion source: %(s)s") % {"s": source})
+    try:
+        weight = Decimal(str(row[2]))
+    except ArithmeticError:
+        raise RuleViolation(_("A criterion's weight must be a number.")) from None
+    return str(row[0]), str(row[1]), weight, str(source)
+
+
+def _points(value: Any) -> Decimal:
+    """A score or weight between 0 and 100."""
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        raise RuleViolation(_("“%(v)s” is not a number.") % {"v": value}) from None
+    if not number.is_finite() or not 0 <= number <= 100:
+        raise RuleViolation(_("%(v)s is not between 0 and 100.") % {"v": value})
+    return number
 
 
 @transaction.atomic
