@@ -114,3 +114,10 @@ def test_the_usual_tranche_schedule_splits_into_non_negative_parts(amount: Decim
 def test_any_two_place_amount_round_trips_through_text(amount: Decimal) -> None:
     assert money(str(amount)) == amount
     assert money(f"{amount:,}") == amount
+
+
+def test_split_never_gives_a_negative_part() -> None:
+    from grassroots.core.money import split
+
+    parts = split(Decimal("0.03"), [Decimal("25")] * 4)
+    assert sum(parts) == Decimal("0.03") and all(p >= 0 for p in parts)

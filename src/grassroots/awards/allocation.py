@@ -155,10 +155,35 @@ def _max_total_score(
     if result.status != 0 or result.x is None:
         raise RuntimeError(f"the allocation solver failed: {result.message}")
     funded = {b.id for b, x in zip(fitting, result.x, strict=True) if x > 0.5}
-    for b in fitting:
-        if b.id not in funded:
-            reasons[b.id] = Message(NOT_IN_BEST_SET)
+    _explain(fitting, funded, per_agency, caps, reasons)
     return funded
+
+
+def _explain(
+    bids: Sequence[Bid],
+    funded: set[str],
+    per_agency: int | None,
+    caps: dict[str, Decimal],
+    reasons: dict[str, Message],
+) -> None:
+    """Why each bid left out of the optimal set is out: a cap it would break next to the funded set, or
+    else that funding it would lower the total score the budget buys."""
+    chosen = [b for b in bids if b.id in funded]
+    used: dict[str, Decimal] = defaultdict(Decimal)
+    count: dict[str, int] = defaultdict(int)
+    for b in chosen:
+        used[b.category] += b.requested
+        count[b.agency] += 1
+    for b in bids:
+        if b.id in funded:
+            continue
+        if per_agency is not None and count[b.agency] >= per_agency:
+            reasons[b.id] = Message(AGENCY_LIMIT, agency=b.agency, count=per_agency)
+        elif b.category in caps and used[b.category] + b.requested > caps[b.category]:
+            left = caps[b.category] - used[b.category]
+            reasons[b.id] = Message(OVER_CATEGORY_CAP, requested=b.requested, left=left, category=b.category)
+        else:  # it may not fit what is left, but only because higher-total sets took the money
+            reasons[b.id] = Message(NOT_IN_BEST_SET)
 
 
 def _assert_within(chosen: object, budget: Decimal, per_agency: int | None, caps: dict[str, Decimal]) -> None:

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.core.money import MoneyField
+from grassroots.funding.models import AwardRule
 from grassroots.orgs.models import Person
 
 
@@ -20,9 +21,7 @@ class AwardList(models.Model):
         DECIDED = "decided", _("Decided")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
-    class Rule(models.TextChoices):
-        RANK_ORDER = "rank_order", _("Rank order")
-        MAX_TOTAL_SCORE = "max_total_score", _("Largest total score")
+    Rule = AwardRule  # one definition, kept with the call that chooses it
 
     TRANSITIONS: ClassVar[dict[str, set[str]]] = {
         State.PROPOSED: {State.PUBLICITY, State.WITHDRAWN},

@@ -19,6 +19,7 @@ from grassroots.applications.models import Application
 from grassroots.core.audit import record
 from grassroots.core.errors import Forbidden, IllegalTransition, RuleViolation
 from grassroots.core.i18n import message_data, render_message
+from grassroots.core.messages import Message, gettext_noop
 from grassroots.core.money import total
 from grassroots.core.permissions import require
 from grassroots.core.transitions import transition
@@ -29,6 +30,8 @@ from grassroots.orgs.selectors import acts_for, person_of
 
 from . import allocation
 from .models import Award, AwardList, Objection
+
+REVOKED = gettext_noop("the award was revoked after an objection was upheld")
 
 
 def add_working_days(start: date, days: int) -> date:
@@ -50,8 +53,15 @@ def _require_issuer(actor: Any, call: Call) -> None:
 
 
 @transaction.atomic
-def propose_awards(actor: Any, call: Call, rule: str = AwardList.Rule.RANK_ORDER) -> AwardList:
+def propose_awards(actor: Any, call: Call, rule: str | None = None) -> AwardList:
+    """Select the awards within the call's budget, caps and minimum score by its rule (or `rule`).
+
+    Every application left out gets a reason, stored with the list for the publicity period.
+    """
     call = Call.objects.select_for_update().get(pk=call.pk)
+    rule = rule or call.award_rule
+    if rule not in allocation.RULES:
+        raise RuleViolation(_("Unknown allocation rule: %(r)s") % {"r": rule})
     _require_issuer(actor, call)
     if call.state != Call.State.AWARDING:
         raise RuleViolation(_("Awards are proposed after the panel closes."))
@@ -63,10 +73,11 @@ def propose_awards(actor: Any, call: Call, rule: str = AwardList.Rule.RANK_ORDER
         )
     )
     bids = [
-        allocation.Bid(str(a.pk), a.requested, a.score or Decimal(0), str(a.lead_agency_id), "", a.category.code)
+        allocation.Bid(str(a.pk), a.requested, a.score or Decimal(0), _agency_label(a, candidates), "", a.category.code)
         for a in candidates
     ]
-    result = allocation.allocate(rule, bids, call.budget, call.min_score)
+    caps = {code: Decimal(cap) for code, cap in call.category_caps.items()}
+    result = allocation.allocate(rule, bids, call.budget, call.min_score, call.max_awards_per_agency, caps)
     awarded = [a for a in candidates if str(a.pk) in set(result.funded)]
     amount = total(a.requested for a in awarded)
     if amount > call.budget:  # the allocation guarantees this; refuse rather than trust it blindly
@@ -85,11 +96,20 @@ def propose_awards(actor: Any, call: Call, rule: str = AwardList.Rule.RANK_ORDER
     return award_list
 
 
+def _agency_label(application: Application, candidates: list[Application]) -> str:
+    """The agency as the reasons name it: its name, with its code where two agencies share a name."""
+    agency = application.lead_agency
+    namesakes = {a.lead_agency_id for a in candidates if a.lead_agency.name == agency.name}
+    return agency.name if len(namesakes) == 1 else f"{agency.name} ({agency.uscc})"
+
+
 @transaction.atomic
 def start_publicity(
-    actor: Any, award_list: AwardList, *, starts_on: date | None = None, working_days: int = 5
+    actor: Any, award_list: AwardList, *, starts_on: date | None = None, working_days: int | None = None
 ) -> AwardList:
+    """Publish the proposed list for the call's publicity period (or `working_days`), during which anyone objects."""
     _require_issuer(actor, award_list.call)
+    working_days = working_days or award_list.call.publicity_days
     if working_days < 1:
         raise RuleViolation(_("A publicity period lasts at least one working day."))
     start = starts_on or timezone.localdate()
@@ -172,10 +192,25 @@ def decide(actor: Any, award_list: AwardList, *, on: date | None = None) -> Awar
         transition(award, Award.State.CONFIRMED, actor=actor)
         application_services.record_result(actor, award.application, True)
         funded.add(award.application_id)
-    reasons = award_list.reasons
+    reasons = dict(award_list.reasons)
+    for award in award_list.awards.filter(state=Award.State.REVOKED).select_related("application"):
+        reasons[award.application.reference] = Message(REVOKED).as_data()
     for application in Application.objects.filter(call=call, state=Application.State.ELIGIBLE).exclude(pk__in=funded):
         application_services.record_result(
             actor, application, False, render_message(reasons.get(application.reference, ""))
         )
     funding_services.mark_decided(actor, call)
+    return award_list
+
+
+@transaction.atomic
+def withdraw_award_list(actor: Any, award_list: AwardList, reason: str) -> AwardList:
+    """Take back a proposed or publicised list (e.g. after an upheld objection against the ranking),
+    so that a corrected one can be proposed."""
+    _require_issuer(actor, award_list.call)
+    if not reason.strip():
+        raise RuleViolation(_("Say why the award list is withdrawn."))
+    transition(award_list, AwardList.State.WITHDRAWN, actor=actor, reason=reason)
+    for award in award_list.awards.filter(state=Award.State.PROPOSED):
+        transition(award, Award.State.REVOKED, actor=actor, reason=reason)
     return award_list

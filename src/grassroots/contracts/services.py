@@ -13,14 +13,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grassroots.awards.models import Award
 from grassroots.core.audit import record
 from grassroots.core.errors import RuleViolation
-from grassroots.core.money import ZERO, round_money, total
+from grassroots.core.money import ZERO, round_money, sum_of, total
 from grassroots.core.permissions import require
 from grassroots.core.transitions import transition
 from grassroots.funding.services import tranche_amounts
@@ -196,7 +195,7 @@ def _release_final(actor: Any, contract: Contract, grade: str | None = None) -> 
 
 
 def paid_total(contract: Contract) -> Decimal:
-    return Payment.objects.filter(tranche__contract=contract).aggregate(s=Sum("amount"))["s"] or ZERO
+    return sum_of(Payment.objects.filter(tranche__contract=contract), "amount")
 
 
 def pay_tranche(actor: Any, tranche: Tranche, *, idempotency_key: str, on: date | None = None) -> Payment:

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.validators import MinValueValidator
@@ -57,15 +57,23 @@ def total(amounts: Iterable[Decimal | None]) -> Decimal:
     return result.quantize(CENT)
 
 
+def sum_of(rows: Any, field: str) -> Decimal:
+    """Exact total of a money column of a queryset, summed here: SQLite's SUM adds decimals as floats."""
+    return total(rows.values_list(field, flat=True))
+
+
 def split(amount: Decimal, percents: list[Decimal]) -> list[Decimal]:
     """Split `amount` by percentages summing to 100, the last part taking the rounding remainder.
 
     The parts always add up to the amount exactly, so tranches never drift from the contract sum.
     """
-    if sum(percents, Decimal(0)) != Decimal(100):
+    if sum(percents, Decimal(0)) != Decimal(100) or any(p < 0 for p in percents):
         raise ValidationError(_("The shares must add up to 100%."))
     parts = [round_money(amount * p / 100) for p in percents[:-1]]
     parts.append(amount - sum(parts, ZERO))
+    if amount >= 0 and parts[-1] < 0:  # rounding up many small parts overshot: take the cents back from them
+        parts = [(amount * p / 100).quantize(CENT, rounding=ROUND_DOWN) for p in percents[:-1]]
+        parts.append(amount - sum(parts, ZERO))
     return parts
 
 

@@ -8,14 +8,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from grassroots.applications.models import ServiceKind
 from grassroots.contracts.models import Contract, ContractLine
 from grassroots.core.audit import record
 from grassroots.core.errors import RuleViolation
-from grassroots.core.money import ZERO, money
+from grassroots.core.money import money, sum_of
 from grassroots.core.permissions import require
 from grassroots.orgs.models import Person, Role
 from grassroots.orgs.selectors import acts_for, person_of, social_workers_of
@@ -105,7 +104,7 @@ def record_service(
 
 
 def spent_on_line(line: ContractLine) -> Decimal:
-    return Expenditure.objects.filter(line=line).aggregate(s=Sum("amount"))["s"] or ZERO
+    return sum_of(Expenditure.objects.filter(line=line), "amount")
 
 
 @transaction.atomic

@@ -65,6 +65,8 @@ def submit_evaluation(
         acts_for(actor, evaluation.evaluator, Role.EVALUATOR),
         _("Only an evaluator of %(o)s may score this evaluation.") % {"o": evaluation.evaluator},
     )
+    if evaluation.contract.state != Contract.State.ACTIVE:
+        raise RuleViolation(_("Only an active contract is evaluated."))
     try:
         pairs = [(Decimal(str(i["weight"])), Decimal(str(i["score"]))) for i in items]
         score = weighted_score(pairs)

@@ -13,12 +13,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from grassroots.core.audit import record
 from grassroots.core.errors import RuleViolation
-from grassroots.core.money import ZERO, money, split
+from grassroots.core.money import money, split, sum_of
 from grassroots.core.permissions import require
 from grassroots.core.transitions import transition
 from grassroots.orgs.models import Organization, OrgKind, Role
@@ -130,21 +129,13 @@ def close_program(actor: Any, program: Program) -> Program:
 
 def committed(program: Program) -> Decimal:
     """What is already entrusted or called from a program: its envelopes plus its direct calls."""
-    envelopes = Envelope.objects.filter(program=program).aggregate(s=Sum("amount"))["s"] or ZERO
-    direct = (
-        Call.objects.filter(program=program, envelope__isnull=True)
-        .exclude(state=Call.State.CANCELLED)
-        .aggregate(s=Sum("funds"))["s"]
-        or ZERO
-    )
-    return envelopes + direct
+    envelopes = sum_of(Envelope.objects.filter(program=program), "amount")
+    direct = Call.objects.filter(program=program, envelope__isnull=True).exclude(state=Call.State.CANCELLED)
+    return envelopes + sum_of(direct, "funds")
 
 
 def envelope_committed(envelope: Envelope) -> Decimal:
-    return (
-        Call.objects.filter(envelope=envelope).exclude(state=Call.State.CANCELLED).aggregate(s=Sum("funds"))["s"]
-        or ZERO
-    )
+    return sum_of(Call.objects.filter(envelope=envelope).exclude(state=Call.State.CANCELLED), "funds")
 
 
 @transaction.atomic
@@ -262,6 +253,10 @@ def create_call(
         raise RuleViolation(_("The most awards per agency is at least one."))
     threshold, default_score = _points(disagreement_threshold), _points(performance_default)
     ceiling = money(max_request) if max_request is not None else amount + matching
+    if not 0 < ceiling <= amount + matching:
+        raise RuleViolation(
+            _("The largest request must be positive and at most the call's budget (%(b)s).") % {"b": amount + matching}
+        )
     call = Call.objects.create(
         program=program,
         envelope=envelope,

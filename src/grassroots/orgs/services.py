@@ -17,7 +17,18 @@ from grassroots.core.errors import RuleViolation
 from grassroots.core.permissions import is_staff, require
 from grassroots.core.uscc import validate_uscc
 
-from .models import ROLES_BY_KIND, Affiliation, Certificate, Expert, Membership, Organization, OrgKind, Person, Role
+from .models import (
+    ROLES_BY_KIND,
+    Affiliation,
+    AffiliationKind,
+    Certificate,
+    Expert,
+    Membership,
+    Organization,
+    OrgKind,
+    Person,
+    Role,
+)
 from .selectors import has_role, orgs_where
 
 _PARENT_KIND = {OrgKind.STREET: OrgKind.DEPARTMENT, OrgKind.COMMUNITY: OrgKind.STREET}
@@ -149,6 +160,8 @@ def declare_affiliation(actor: Any, *, expert: Expert, organization: Organizatio
         _may_register(actor) or (expert.person.user_id is not None and expert.person.user_id == actor.pk),
         _("An expert declares their own affiliations, or staff do it for them."),
     )
+    if kind not in AffiliationKind.values:
+        raise RuleViolation(_("Unknown kind of affiliation: %(k)s") % {"k": kind})
     affiliation = Affiliation.objects.create(expert=expert, organization=organization, kind=kind)
     record(actor, "affiliation.declared", affiliation, after={"organization": organization.pk, "kind": kind})
     return affiliation

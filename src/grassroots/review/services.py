@@ -255,8 +255,9 @@ def remove_reviewer(actor: Any, review: Review, reason: str) -> Review:
 @transaction.atomic
 def assign_by_hand(actor: Any, application: Application, expert: Expert) -> Review:
     """Staff adjust an assignment; the conflict rules and the expert's capacity still apply."""
-    _require_issuer(actor, application.call)
-    if application.call.state != Call.State.REVIEW:
+    call = Call.objects.select_for_update().get(pk=application.call_id)
+    _require_issuer(actor, call)
+    if call.state != Call.State.REVIEW:
         raise RuleViolation(_("Reviewers can be changed only while the call is under review."))
     reasons = detect_conflicts(expert, application) + list(
         Conflict.objects.filter(expert=expert, application=application).values_list("reason", flat=True)
@@ -322,6 +323,8 @@ def submit_scores(
     call = review.application.call
     if call.state != Call.State.REVIEW:
         raise RuleViolation(_("The panel is not open for scoring."))
+    if review.application.state != Application.State.ELIGIBLE:
+        raise RuleViolation(_("This application is no longer in the competition."))
     criteria = list(call.criteria.filter(source=Criterion.Source.REVIEWERS))
     if set(scores) != {c.pk for c in criteria}:
         raise RuleViolation(_("Score every criterion of the call, and only those."))
