@@ -10,12 +10,14 @@ from django.utils.translation import gettext
 def render_message(stored: Any) -> str:
     """A stored message ({"message", "params"}) in the active language; plain text is shown as it is."""
     if isinstance(stored, dict) and "message" in stored:
-        params = stored.get("params") or {}
+        raw = stored.get("params") or {}
+        # Parameters that are themselves catalogue entries (a tie such as "employee") are translated too.
+        params = {k: gettext(v) if isinstance(v, str) and v else v for k, v in raw.items()}
         template = gettext(stored["message"])
         try:
             return template % params if params else template
         except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder
-            return stored["message"] % params if params else stored["message"]
+            return stored["message"] % raw if raw else stored["message"]
     return str(stored)
 
 

@@ -24,7 +24,7 @@ from django.db import transaction
 from grassroots.applications import services as applications
 from grassroots.applications.models import Application
 from grassroots.awards import services as awards
-from grassroots.awards.models import Award, AwardList
+from grassroots.awards.models import Award
 from grassroots.contracts import services as contracts
 from grassroots.contracts.models import Contract, Milestone, Tranche
 from grassroots.core.uscc import make_uscc
@@ -377,7 +377,7 @@ class _Builder:
             }
             review.submit_scores(r.expert.person.user, r, scores, comment="方案完整，建议加强成效评估设计。")
         review.close_panel(w.street_officer, call)
-        award_list = awards.propose_awards(w.street_officer, call, AwardList.Rule.MAX_TOTAL_SCORE)
+        award_list = awards.propose_awards(w.street_officer, call)  # the call's rule: largest total score
         awards.start_publicity(w.street_officer, award_list, starts_on=date(year, 5, 12), working_days=5)
         objector = w.residents[w.communities[3].pk][1]
         first = award_list.awards.first()
@@ -495,6 +495,8 @@ class _Builder:
             criteria=names.CRITERIA,
             needs=[n for group in prioritised.values() for n in group],
             description="围绕居民议事确定的优先需求，面向社工机构与社区联合申报。",
+            award_rule="max_total_score",
+            max_awards_per_agency=3,
         )
         funding.open_call(w.street_officer, call)
         self.progress(f"  {year}: joint applications …")
@@ -543,7 +545,7 @@ class _Builder:
             opens_on=date(year, 11, 1),
             closes_on=date(year, 12, 20),
             categories=w.categories.values(),
-            criteria=names.CRITERIA,
+            criteria=names.CRITERIA_WITH_RECORD,
             needs=[n for group in prioritised.values() for n in group],
         )
         funding.open_call(w.street_officer, call)

@@ -76,6 +76,16 @@ CRITERIA = [
     ("三社联动与可持续性", "Linkage and sustainability", "15"),
 ]
 
+# From the second year on, the agency's evaluated record counts (the incentive loop).
+CRITERIA_WITH_RECORD = [
+    ("需求契合度", "Fit with consulted needs", "25"),
+    ("服务方案设计", "Service design", "25"),
+    ("团队专业能力", "Team competence", "15"),
+    ("预算合理性", "Budget soundness", "10"),
+    ("三社联动与可持续性", "Linkage and sustainability", "10"),
+    ("以往项目绩效", "Past performance", "15", "performance"),
+]
+
 EXPERT_FIELDS = [
     ("社会工作专业教授", "Professor of social work"),
     ("资深督导", "Senior supervisor"),

@@ -45,6 +45,21 @@ class Case:
     past_teams: frozenset[int] = field(default_factory=frozenset)  # experts' people who were on this agency's teams
 
 
+#: How a tie is named in a reason (marked for translation; `render_message` translates parameters too).
+TIE_LABELS = {
+    "employee": gettext_noop("employee"),
+    "board": gettext_noop("board member"),
+    "member": gettext_noop("member"),
+    "collaborator": gettext_noop("collaborator"),
+    "manager": gettext_noop("manager"),
+    "social_worker": gettext_noop("social worker"),
+    "board_member": gettext_noop("board member"),
+    "officer": gettext_noop("officer"),
+    "community_worker": gettext_noop("community worker"),
+    "evaluator": gettext_noop("evaluator"),
+    "resident": gettext_noop("resident"),
+}
+
 STAFF = {"employee", "board", "manager", "social_worker", "board_member", "officer", "community_worker", "evaluator"}
 MEMBER = STAFF | {"member", "resident"}
 
@@ -56,7 +71,7 @@ def reasons(ties: list[Tie], case: Case, *, person: int, today: date, years: int
     for tie in ties:
         current = tie.until is None or tie.until >= today
         recent = tie.until is None or tie.until >= since
-        label = tie.kind.replace("_", " ")
+        label = TIE_LABELS.get(tie.kind, tie.kind.replace("_", " "))
         if tie.organization == case.lead_agency:
             if tie.kind == "collaborator" or not current:
                 if recent:
