@@ -288,3 +288,20 @@ def test_the_largest_request_cannot_exceed_the_calls_budget(world: w.World) -> N
     program = w.open_program(world)
     with pytest.raises(RuleViolation, match="largest request"):
         w.open_street_call(world, program, funds="300000.00", max_request="300000.01")
+
+
+@pytest.mark.django_db
+def test_reviewers_see_only_their_own_scores(world: w.World) -> None:
+    from grassroots.review import selectors as review_selectors
+
+    call = w.open_street_call(world, w.open_program(world), reviewers_per_application=2)
+    application = w.submitted_application(world, call, agency=1, category="youth")
+    review_services.start_review(world.street_officer, call, today=w.REVIEW_DAY)
+    first, second = Review.objects.filter(application=application).order_by("pk")
+    review_services.submit_scores(world.expert_user(first.expert), first, {c.pk: "77" for c in call.criteria.all()})
+    mine = review_selectors.of_application(world.expert_user(second.expert), application)
+    assert list(mine) == [second]  # not the first expert's submitted review
+    officers = review_selectors.of_application(world.street_officer, application)
+    assert set(officers) == {first, second}
+    applicant = review_selectors.of_application(world.manager_of(world.agencies[1]), application)
+    assert not applicant.exists()
