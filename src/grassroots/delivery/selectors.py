@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from django.db.models import DecimalField, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 
-from grassroots.contracts.models import Contract, ContractLine
-from grassroots.core.money import ZERO
+from django.db.models import Count, DecimalField, Max, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from grassroots.applications.models import Indicator
+from grassroots.contracts.models import Contract, ContractLine, Milestone
+from grassroots.core.money import ZERO, sum_of
 from grassroots.orgs.models import Person
 
-from .models import ServiceRecord
+from . import progress
+from .models import Expenditure, ServiceRecord
 
 
 def recent_records_of(person: Person, limit: int = 10) -> list[ServiceRecord]:
@@ -35,4 +44,122 @@ def lines_with_spending(contract: Contract) -> QuerySet[ContractLine]:
             )
         )
         .order_by("pk")
+    )
+
+
+@dataclass
+class LineExecution:
+    line: ContractLine
+    spent: Decimal
+    rate: Decimal | None
+
+
+@dataclass
+class ContractProgress:
+    """Indicators against targets, budget execution per line, and today's alerts of one contract."""
+
+    indicators: list[progress.Progress]
+    lines: list[LineExecution]
+    elapsed: Decimal
+    alerts: list[progress.Alert] = field(default_factory=list)
+
+
+def _totals(contract_ids: Iterable[int]) -> dict[int, list[progress.Totals]]:
+    rows = (
+        ServiceRecord.objects.filter(contract_id__in=list(contract_ids))
+        .values("contract_id", "kind")
+        .annotate(
+            sessions=Count("pk"),
+            beneficiaries_sum=Sum("beneficiaries"),
+            hours=Sum("service_hours"),
+            volunteer=Sum("volunteer_hours"),
+            residents=Sum("resident_participants"),
+            last=Max("held_on"),
+        )
+    )
+    out: dict[int, list[progress.Totals]] = defaultdict(list)
+    for row in rows:
+        out[row["contract_id"]].append(
+            progress.Totals(
+                row["kind"],
+                row["sessions"],
+                row["beneficiaries_sum"] or 0,
+                Decimal(str(row["hours"] or 0)),
+                Decimal(str(row["volunteer"] or 0)),
+                row["residents"] or 0,
+            )
+        )
+    return out
+
+
+def _last_records(contract_ids: Iterable[int]) -> dict[int, date]:
+    rows = (
+        ServiceRecord.objects.filter(contract_id__in=list(contract_ids))
+        .values("contract_id")
+        .annotate(last=Max("held_on"))
+    )
+    return {row["contract_id"]: row["last"] for row in rows}
+
+
+def _targets(contracts: Iterable[Contract]) -> dict[int, list[progress.Target]]:
+    by_application = {c.award.application_id: c.pk for c in contracts}
+    out: dict[int, list[progress.Target]] = defaultdict(list)
+    for indicator in Indicator.objects.filter(application_id__in=by_application).order_by("pk"):
+        out[by_application[indicator.application_id]].append(
+            progress.Target(indicator.name, indicator.measure, indicator.service_kind, indicator.target)
+        )
+    return out
+
+
+def alerts_for(contracts: Iterable[Contract], today: date | None = None) -> dict[int, list[progress.Alert]]:
+    """Today's alerts of each running contract, in a fixed number of queries (dashboards list many)."""
+    day = today or timezone.localdate()
+    running = [c for c in contracts if c.state == Contract.State.ACTIVE]
+    if not running:
+        return {}
+    ids = [c.pk for c in running]
+    totals = _totals(ids)
+    last = _last_records(ids)
+    targets = _targets(Contract.objects.filter(pk__in=ids).select_related("award"))
+    budgets: dict[int, Decimal] = defaultdict(Decimal)
+    for contract_id, amount in ContractLine.objects.filter(contract_id__in=ids).values_list("contract_id", "amount"):
+        budgets[contract_id] += amount
+    spent: dict[int, Decimal] = defaultdict(Decimal)
+    for contract_id, amount in Expenditure.objects.filter(contract_id__in=ids).values_list("contract_id", "amount"):
+        spent[contract_id] += amount
+    milestones: dict[int, list[tuple[str, date, bool]]] = defaultdict(list)
+    for contract_id, kind, due, state in Milestone.objects.filter(contract_id__in=ids).values_list(
+        "contract_id", "kind", "due_on", "state"
+    ):
+        milestones[contract_id].append((kind, due, state == Milestone.State.ACCEPTED))
+    result = {}
+    for c in running:
+        facts = progress.Facts(
+            starts_on=c.starts_on,
+            ends_on=c.ends_on,
+            budget=budgets[c.pk],
+            spent=spent[c.pk],
+            milestones=milestones[c.pk],
+            progress=[progress.measure(t, totals.get(c.pk, [])) for t in targets.get(c.pk, [])],
+            last_record=last.get(c.pk),
+        )
+        found = progress.alerts(facts, day)
+        if found:
+            result[c.pk] = found
+    return result
+
+
+def contract_progress(contract: Contract, today: date | None = None) -> ContractProgress:
+    day = today or timezone.localdate()
+    totals = _totals([contract.pk]).get(contract.pk, [])
+    indicators = [progress.measure(t, totals) for t in _targets([contract]).get(contract.pk, [])]
+    lines = []
+    for line in ContractLine.objects.filter(contract=contract).order_by("pk"):
+        spent = sum_of(Expenditure.objects.filter(line=line), "amount")
+        lines.append(LineExecution(line, spent, progress.execution_rate(spent, line.amount)))
+    return ContractProgress(
+        indicators=indicators,
+        lines=lines,
+        elapsed=progress.elapsed(contract.starts_on, contract.ends_on, day),
+        alerts=alerts_for([contract], day).get(contract.pk, []),
     )
