@@ -129,3 +129,18 @@ def test_the_selectors_read_a_real_contract(world: w.World) -> None:
     late = delivery_selectors.alerts_for([contract], date(2025, 6, 30))
     kinds = {a.kind for a in late[contract.pk]}
     assert "milestone" in kinds and "records" in kinds
+
+
+@pytest.mark.django_db
+def test_the_street_and_agency_dashboards_list_the_alerts(world: w.World, client: object) -> None:
+    from django.test import Client
+
+    contract = w.funded_contract(world)  # a 2025 contract with no milestone accepted: overdue by now
+    for user in (world.street_officer, world.manager_of(contract.agency)):
+        browser = Client()
+        browser.force_login(user)
+        html = browser.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert 'data-alert="milestone"' in html and contract.number in html
+    outsider = Client()
+    outsider.force_login(world.manager_of(world.agencies[2]))
+    assert contract.number not in outsider.get("/").content.decode()

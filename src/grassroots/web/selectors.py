@@ -31,6 +31,13 @@ class Section:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+def _alerts(contracts_seen: Any) -> list[tuple[Any, list[Any]]]:
+    """Running contracts that need attention today, with their alerts (the dashboard's first question)."""
+    listed = list(contracts_seen)
+    found = delivery.alerts_for(listed)
+    return [(c, found[c.pk]) for c in listed if c.pk in found]
+
+
 def _section(user: Any, membership: Membership) -> Section | None:
     org = membership.organization
     role = membership.get_role_display()
@@ -55,6 +62,7 @@ def _section(user: Any, membership: Membership) -> Section | None:
                 "calls": funding.calls_issued_by(user, org),
                 "applications": applications.to_calls_of(user, org),
                 "contracts": contracts.purchased_by(user, org),
+                "alerts": _alerts(contracts.purchased_by(user, org)),
             },
         )
     if membership.role == Role.COMMUNITY_WORKER:
@@ -77,6 +85,7 @@ def _section(user: Any, membership: Membership) -> Section | None:
                 "open_calls": funding.open_calls(user),
                 "applications": applications.led_by(user, org),
                 "contracts": contracts.of_agency(user, org),
+                "alerts": _alerts(contracts.of_agency(user, org)),
             },
         )
     if membership.role == Role.SOCIAL_WORKER:
