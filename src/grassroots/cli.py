@@ -110,6 +110,49 @@ def cmd_solve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_records(args: argparse.Namespace) -> int:
+    """Import service records or expenditures of a contract from an .xlsx or CSV file.
+
+    Exit 0 when every row was imported, 2 (nothing imported) with every row error listed otherwise.
+    """
+    _setup()
+    from django.contrib.auth import get_user_model
+
+    from grassroots.contracts.models import Contract
+    from grassroots.core.errors import Forbidden, RuleViolation
+    from grassroots.delivery import services
+    from grassroots.delivery.imports import ImportRefused
+
+    user = get_user_model().objects.filter(username=args.as_user).first()
+    contract = Contract.objects.filter(number=args.contract).first()
+    if user is None or contract is None:
+        missing = f"no user {args.as_user!r}" if user is None else f"no contract {args.contract!r}"
+        print(missing, file=sys.stderr)
+        return 2
+    try:
+        with open(args.file, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        print(f"cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if total >= 5000:
+            print(f"  {stage} {done}/{total} rows", file=sys.stderr, flush=True)
+
+    run = services.import_service_records if args.kind == "records" else services.import_expenditures
+    try:
+        count = run(user, contract, data, os.path.basename(args.file), progress=progress)
+    except ImportRefused as exc:
+        print(exc.text, file=sys.stderr)
+        return 2
+    except (Forbidden, RuleViolation) as exc:
+        print("; ".join(getattr(exc, "messages", [str(exc)])), file=sys.stderr)
+        return 2
+    print(f"imported {count} {args.kind} into contract {contract.number} from {args.file}")
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _setup()
     from django.core.management import execute_from_command_line
@@ -143,6 +186,13 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("input", help="the problem file (JSON)")
     solve.add_argument("-o", "--output", help="write the result here instead of stdout")
     solve.set_defaults(func=cmd_solve)
+
+    imp = sub.add_parser("import-records", help="import service records or expenditures from an .xlsx or CSV file")
+    imp.add_argument("contract", metavar="CONTRACT_NUMBER")
+    imp.add_argument("file", metavar="FILE", help=".xlsx or .csv (UTF-8 or GBK)")
+    imp.add_argument("--as", dest="as_user", metavar="USERNAME", required=True, help="the user who imports")
+    imp.add_argument("--kind", choices=["records", "expenditures"], default="records")
+    imp.set_defaults(func=cmd_import_records)
 
     manage = sub.add_parser("manage", help="run a Django management command", add_help=False)
     manage.add_argument("rest", nargs=argparse.REMAINDER)

@@ -108,6 +108,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 GRASSROOTS = {
     # Number of reviewers each application gets unless a call says otherwise.
     "REVIEWERS_PER_APPLICATION": 3,
+    # Largest file accepted as a photo, sign-in sheet or receipt.
+    "ATTACHMENT_MAX_BYTES": int(os.environ.get("GRASSROOTS_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)),
 }
 
 LOGGING = {

@@ -8,6 +8,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from grassroots.core.money import MoneyField
 from grassroots.orgs.models import Organization
@@ -172,3 +173,88 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tranche} · {self.amount}"
+
+
+class ChangeRequest(models.Model):
+    """A change of a running contract: money moved between budget lines, a longer term, or termination.
+
+    A reallocation within the program's tolerance is applied at once; every other change waits for an
+    officer of the purchaser, who approves (and so applies) or rejects it.
+    """
+
+    class Kind(models.TextChoices):
+        REALLOCATION = "reallocation", _("Budget reallocation")
+        EXTENSION = "extension", _("Term extension")
+        TERMINATION = "termination", _("Termination with settlement")
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", pgettext_lazy("change request state", "Requested")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        APPLIED = "applied", _("Applied")
+
+    TRANSITIONS: ClassVar[dict[str, set[str]]] = {
+        # REQUESTED → APPLIED directly only for changes that need no approval (the service decides).
+        State.REQUESTED: {State.APPROVED, State.REJECTED, State.APPLIED},
+        State.APPROVED: {State.APPLIED},
+        State.REJECTED: set(),
+        State.APPLIED: set(),
+    }
+
+    contract = models.ForeignKey(
+        Contract, verbose_name=_("contract"), on_delete=models.CASCADE, related_name="change_requests"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.REQUESTED)
+    needs_approval = models.BooleanField(_("needs the purchaser's approval"), default=True)
+    reason = models.TextField(_("reason"))
+    # Reallocation: `amount` moves from `source` to `target`. Termination: `amount` is the settlement.
+    source = models.ForeignKey(
+        ContractLine,
+        verbose_name=_("from budget line"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reallocations_out",
+    )
+    target = models.ForeignKey(
+        ContractLine,
+        verbose_name=_("to budget line"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reallocations_in",
+    )
+    amount = MoneyField(_("amount"))
+    # Extension: the contract's end date before and after.
+    previous_ends_on = models.DateField(_("previous end date"), null=True, blank=True)
+    new_ends_on = models.DateField(_("new end date"), null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        ordering = ["contract", "requested_at", "pk"]
+        verbose_name = _("contract change request")
+        verbose_name_plural = _("contract change requests")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gte=Decimal("0")), name="change_amount_nonneg")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract.number} · {self.get_kind_display()} #{self.pk}"

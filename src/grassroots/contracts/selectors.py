@@ -21,7 +21,7 @@ from grassroots.core.permissions import is_staff
 from grassroots.orgs.models import Organization, OrgKind, Role
 from grassroots.orgs.selectors import agencies_staffed_by, jurisdiction_communities, orgs_where
 
-from .models import Contract, Milestone, Payment, Tranche
+from .models import ChangeRequest, Contract, Milestone, Payment, Tranche
 
 
 def visible_to(user: Any) -> QuerySet[Contract]:
@@ -97,7 +97,7 @@ class TrancheRow:
 
 
 def contract_detail(contract: Contract) -> dict[str, Any]:
-    """What a contract page shows beside the contract itself: milestones, tranches and their payments."""
+    """What a contract page shows beside the contract itself: milestones, tranches, payments and changes."""
     tranches = list(Tranche.objects.filter(contract=contract).select_related("milestone").order_by("position"))
     payments = {p.tranche_id: p for p in Payment.objects.filter(tranche__contract=contract)}
     return {
@@ -105,4 +105,9 @@ def contract_detail(contract: Contract) -> dict[str, Any]:
         "milestones": list(contract.milestones.order_by("due_on")),
         "tranches": [TrancheRow(t, t.milestone, payments.get(t.pk)) for t in tranches],
         "paid": sum((p.amount for p in payments.values()), ZERO),
+        "changes": list(
+            ChangeRequest.objects.filter(contract=contract)
+            .select_related("source", "target")
+            .order_by("-requested_at", "-pk")
+        ),
     }

@@ -10,7 +10,7 @@ from grassroots.applications.selectors import visible_to as applications_visible
 from grassroots.delivery import selectors as delivery
 from grassroots.evaluation import selectors as evaluation
 
-from . import selectors
+from . import documents, selectors
 
 
 @login_required
@@ -34,3 +34,17 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "records": delivery.records_of(contract),
     }
     return render(request, "contracts/contract_detail.html", context)
+
+
+@login_required
+def contract_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The contract as a PDF to print, sign and stamp; a 404 to anyone who may not see the contract."""
+    contract = get_object_or_404(
+        selectors.visible_to(request.user).select_related(
+            "agency", "purchaser", "category", "award__application__call__program"
+        ),
+        pk=pk,
+    )
+    response = HttpResponse(documents.contract_pdf(contract), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{contract.number}.pdf"'
+    return response

@@ -65,3 +65,54 @@ class Expenditure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.spent_on} {self.description} {self.amount}"
+
+
+class Attachment(models.Model):
+    """Evidence kept with a service record (photos, sign-in sheets) or an expenditure (its receipt)."""
+
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("Photo")
+        SIGN_IN = "sign_in", _("Sign-in sheet")
+        RECEIPT = "receipt", _("Receipt")
+        OTHER = "other", _("Other document")
+
+    record = models.ForeignKey(
+        ServiceRecord,
+        verbose_name=_("service record"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+    )
+    expenditure = models.ForeignKey(
+        Expenditure,
+        verbose_name=_("expenditure"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to="attachments/%Y/%m/")
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=60)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        Person, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(record__isnull=False, expenditure__isnull=True)
+                | models.Q(record__isnull=True, expenditure__isnull=False),
+                name="attachment_belongs_to_one",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

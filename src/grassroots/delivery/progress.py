@@ -23,6 +23,7 @@ MILESTONE_OVERDUE = gettext_noop("the %(milestone)s milestone was due on %(due)s
 SPENDING_BEHIND = gettext_noop("%(spent)s%% of the budget is spent after %(elapsed)s%% of the term")
 SPENDING_AHEAD = gettext_noop("%(spent)s%% of the budget is already spent after %(elapsed)s%% of the term")
 INDICATOR_BEHIND = gettext_noop("“%(indicator)s” is at %(progress)s%% of its target after %(elapsed)s%% of the term")
+MILESTONE_LABELS = {"start": gettext_noop("start"), "midterm": gettext_noop("mid-term"), "final": gettext_noop("final")}
 NO_RECORDS = gettext_noop("no service recorded since %(last)s")
 NO_RECORDS_AT_ALL = gettext_noop("no service recorded in the first %(days)s days")
 
@@ -126,7 +127,13 @@ def alerts(facts: Facts, today: date, tolerance: Decimal = TOLERANCE) -> list[Al
     found: list[Alert] = []
     for kind, due, accepted in facts.milestones:
         if due < today and not accepted:
-            found.append(Alert("milestone", Message(MILESTONE_OVERDUE, milestone=kind, due=due), "danger"))
+            found.append(
+                Alert(
+                    "milestone",
+                    Message(MILESTONE_OVERDUE, milestone=MILESTONE_LABELS.get(kind, kind), due=due),
+                    "danger",
+                )
+            )
     if today < facts.starts_on:
         return found
     time_share = elapsed(facts.starts_on, facts.ends_on, today)

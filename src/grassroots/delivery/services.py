@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -14,12 +16,14 @@ from grassroots.applications.models import ServiceKind
 from grassroots.contracts.models import Contract, ContractLine
 from grassroots.core.audit import record
 from grassroots.core.errors import RuleViolation
+from grassroots.core.i18n import render_message
 from grassroots.core.money import money, sum_of
 from grassroots.core.permissions import require
 from grassroots.orgs.models import Person, Role
 from grassroots.orgs.selectors import acts_for, person_of, social_workers_of
 
-from .models import Expenditure, ServiceRecord
+from . import files
+from .models import Attachment, Expenditure, ServiceRecord
 
 
 def _require_agency_staff(actor: Any, contract: Contract) -> None:
@@ -148,3 +152,254 @@ def record_expenditure(
     )
     record(actor, "expenditure.booked", expenditure, after={"line": line.pk, "amount": value})
     return expenditure
+
+
+def _store(actor: Any, upload: Any, kind: str, **owner: Any) -> Attachment:
+    """Check an uploaded file by its content and size, then keep it with its owner."""
+    head = upload.read(16)
+    upload.seek(0)
+    name = getattr(upload, "name", "") or "upload"
+    content_type, problem = files.check(name, upload.size, head, kind, settings.GRASSROOTS["ATTACHMENT_MAX_BYTES"])
+    if problem is not None:
+        raise RuleViolation(render_message(problem.as_data()))
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    attachment = Attachment(
+        kind=kind,
+        name=name[:200],
+        content_type=content_type,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=person_of(actor),
+        **owner,
+    )
+    attachment.file.save(name, upload, save=False)
+    attachment.save()
+    record(
+        actor,
+        "attachment.added",
+        attachment,
+        after={"kind": kind, "sha256": attachment.sha256, **{k: v.pk for k, v in owner.items()}},
+    )
+    return attachment
+
+
+@transaction.atomic
+def attach_to_record(actor: Any, item: ServiceRecord, upload: Any, kind: str = Attachment.Kind.PHOTO) -> Attachment:
+    """A photo or sign-in sheet as evidence of a service; the agency's staff add it while the contract runs."""
+    _require_agency_staff(actor, item.contract)
+    if item.contract.state != Contract.State.ACTIVE:
+        raise RuleViolation(_("The contract %(n)s is not active.") % {"n": item.contract.number})
+    if kind == Attachment.Kind.RECEIPT:
+        raise RuleViolation(_("Receipts belong to expenditures, not to service records."))
+    return _store(actor, upload, kind, record=item)
+
+
+@transaction.atomic
+def attach_receipt(actor: Any, expenditure: Expenditure, upload: Any) -> Attachment:
+    require(
+        acts_for(actor, expenditure.contract.agency, Role.MANAGER),
+        _("Only a manager of %(org)s books expenditures.") % {"org": expenditure.contract.agency.name},
+    )
+    return _store(actor, upload, Attachment.Kind.RECEIPT, expenditure=expenditure)
+
+
+# --- imports from Excel and CSV (the reading and checking is in `imports.py`) --------------------------
+
+IMPORT_BATCH = 2000
+
+
+def _insert_rows(
+    model: Any, names: Sequence[str], rows: list[tuple[Any, ...]], *, returning: bool = False
+) -> list[Any]:
+    """Insert checked rows straight into `model`'s table, many per statement; the new keys when `returning`.
+
+    The ORM's bulk_create spends most of a large import building model instances; the values here are
+    already checked Python values, so only dates, decimals and JSON need the backend's adaptation. Every
+    other column of the table gets its default (or the current time, for `auto_now_add`).
+    """
+    from django.db import connection
+    from django.db.models import DateField, DecimalField, JSONField
+    from django.utils import timezone
+
+    fields = [model._meta.get_field(name) for name in names]
+    adapt = {i for i, f in enumerate(fields) if isinstance(f, DateField | DecimalField | JSONField)}
+    given = {f.name for f in fields}
+    extra = [f for f in model._meta.concrete_fields if not f.primary_key and f.name not in given]
+    constants = tuple(
+        f.get_db_prep_save(
+            timezone.now() if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False) else f.get_default(),
+            connection,
+        )
+        for f in extra
+    )
+    if adapt or constants:
+        rows = [
+            tuple(fields[i].get_db_prep_save(v, connection) if i in adapt else v for i, v in enumerate(row)) + constants
+            for row in rows
+        ]
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    width = len(fields) + len(extra)
+    columns = ", ".join(quote(f.column) for f in [*fields, *extra])
+    one = "(" + ", ".join(["%s"] * width) + ")"
+    keys: list[Any] = []
+    with connection.cursor() as cursor:
+        if not returning:
+            for start in range(0, len(rows), IMPORT_BATCH):
+                cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES {one}", rows[start : start + IMPORT_BATCH])
+        elif not connection.features.can_return_rows_from_bulk_insert:
+            for row in rows:
+                cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {one}", row)
+                keys.append(cursor.lastrowid)
+        else:
+            per_statement = max(1, (connection.features.max_query_params or 30000) // width - 1)
+            pk = quote(model._meta.pk.column)
+            for start in range(0, len(rows), per_statement):
+                chunk = rows[start : start + per_statement]
+                params = [value for row in chunk for value in row]
+                cursor.execute(
+                    f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(chunk))} RETURNING {pk}", params
+                )
+                keys.extend(found[0] for found in cursor.fetchall())
+    return keys
+
+
+def _refuse_inactive(contract: Contract) -> None:
+    if contract.state != Contract.State.ACTIVE:
+        raise RuleViolation(_("The contract %(n)s is not active.") % {"n": contract.number})
+
+
+def import_service_records(
+    actor: Any, contract: Contract, file: Any, filename: str = "", *, progress: Any = None
+) -> int:
+    """Import every service record of an .xlsx or CSV file, or none: all row errors are raised together.
+
+    One transaction and one audit event (with the row count and the file's SHA-256) for the whole file.
+    `progress(stage, done, total)` is called every few thousand rows. Returns the number of records.
+    """
+    from . import imports
+
+    _require_agency_staff(actor, contract)
+    data = imports.read_bytes(file)
+    table = imports.read_table(data, filename)
+    with transaction.atomic():
+        contract = Contract.objects.select_related("agency").get(pk=contract.pk)
+        _refuse_inactive(contract)
+        workers = [
+            (pk, name, login or "")
+            for pk, name, login in social_workers_of(contract.agency).values_list("pk", "name", "user__username")
+        ]
+        rules = imports.RecordRules(contract.starts_on, contract.ends_on, contract.agency.name, workers)
+        checked = imports.check_records(table, rules, progress)
+        if checked.errors:
+            raise imports.ImportRefused(checked.errors)
+        recorder = person_of(actor)
+        recorder_pk = recorder.pk if recorder is not None else None
+        rows = checked.rows
+        names = (
+            "contract",
+            "kind",
+            "held_on",
+            "title",
+            "beneficiaries",
+            "service_hours",
+            "volunteers",
+            "volunteer_hours",
+            "resident_participants",
+            "location",
+            "notes",
+            "recorded_by",
+        )
+        link = ServiceRecord.social_workers.through
+        for start in range(0, len(rows), IMPORT_BATCH):
+            batch = rows[start : start + IMPORT_BATCH]
+            keys = _insert_rows(
+                ServiceRecord,
+                names,
+                [
+                    (
+                        contract.pk,
+                        r.kind,
+                        r.held_on,
+                        r.title,
+                        r.beneficiaries,
+                        r.service_hours,
+                        r.volunteers,
+                        r.volunteer_hours,
+                        r.resident_participants,
+                        r.location,
+                        r.notes,
+                        recorder_pk,
+                    )
+                    for r in batch
+                ],
+                returning=True,
+            )
+            _insert_rows(
+                link,
+                ("servicerecord", "person"),
+                [(key, worker) for key, r in zip(keys, batch, strict=True) for worker in r.social_workers],
+            )
+            if progress is not None:
+                progress("written", start + len(batch), len(rows))
+        record(
+            actor,
+            "service_records.imported",
+            contract,
+            after={"count": len(rows), "sha256": table.sha256, "filename": filename},
+        )
+    return len(rows)
+
+
+def import_expenditures(actor: Any, contract: Contract, file: Any, filename: str = "", *, progress: Any = None) -> int:
+    """Import every expenditure of an .xlsx or CSV file, or none; no line is spent beyond what is left on it,
+    counting the rows of the file in their order. One transaction and one audit event. Returns the count."""
+    from grassroots.core.money import total
+
+    from . import imports
+
+    require(
+        acts_for(actor, contract.agency, Role.MANAGER),
+        _("Only a manager of %(org)s books expenditures.") % {"org": contract.agency.name},
+    )
+    data = imports.read_bytes(file)
+    table = imports.read_table(data, filename)
+    with transaction.atomic():
+        contract = Contract.objects.select_related("agency").get(pk=contract.pk)
+        _refuse_inactive(contract)
+        lines = list(ContractLine.objects.select_for_update().filter(contract=contract).order_by("pk"))
+        infos = [
+            imports.LineInfo(line.pk, line.head, line.description, line.amount - spent_on_line(line)) for line in lines
+        ]
+        rules = imports.ExpenditureRules(contract.starts_on, contract.ends_on, infos)
+        checked = imports.check_expenditures(table, rules, progress)
+        if checked.errors:
+            raise imports.ImportRefused(checked.errors)
+        recorder = person_of(actor)
+        recorder_pk = recorder.pk if recorder is not None else None
+        rows = checked.rows
+        names = ("contract", "line", "spent_on", "amount", "description", "receipt", "recorded_by")
+        for start in range(0, len(rows), IMPORT_BATCH):
+            batch = rows[start : start + IMPORT_BATCH]
+            _insert_rows(
+                Expenditure,
+                names,
+                [(contract.pk, r.line, r.spent_on, r.amount, r.description, r.receipt, recorder_pk) for r in batch],
+            )
+            if progress is not None:
+                progress("written", start + len(batch), len(rows))
+        record(
+            actor,
+            "expenditures.imported",
+            contract,
+            after={
+                "count": len(rows),
+                "total": total([row.amount for row in rows]),
+                "sha256": table.sha256,
+                "filename": filename,
+            },
+        )
+    return len(rows)

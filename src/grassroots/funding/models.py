@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import ClassVar
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -88,6 +89,16 @@ class Program(models.Model):
         _("personnel share cap (%)"), max_digits=5, decimal_places=2, default=Decimal("60")
     )
     max_term_months = models.PositiveSmallIntegerField(_("longest contract term (months)"), default=12)
+    reallocation_tolerance = models.DecimalField(
+        _("reallocation tolerance (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_(
+            "Share of a contract budget line the agency may move to another line without the purchaser's approval."
+        ),
+    )
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

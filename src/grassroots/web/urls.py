@@ -11,4 +11,5 @@ urlpatterns = [
     path("calls/<int:pk>/", funding_views.call_detail, name="call-detail"),
     path("applications/<int:pk>/", application_views.application_detail, name="application-detail"),
     path("contracts/<int:pk>/", contract_views.contract_detail, name="contract-detail"),
+    path("contracts/<int:pk>/pdf/", contract_views.contract_pdf, name="contract-pdf"),
 ]
