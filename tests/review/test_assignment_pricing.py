@@ -18,10 +18,11 @@ TOPICS = list("abcdef")
 def test_starting_from_one_candidate_per_application_still_finds_the_optimum(seed: int) -> None:
     rng = random.Random(seed)
     k = rng.randint(1, 3)
-    papers = [Paper(f"A{i}", frozenset(rng.sample(TOPICS, rng.randint(0, 3)))) for i in range(rng.randint(2, 6))]
+    # Small enough for the exhaustive reference (at most 20^4 combinations).
+    papers = [Paper(f"A{i}", frozenset(rng.sample(TOPICS, rng.randint(0, 3)))) for i in range(rng.randint(2, 4))]
     reviewers = [
         Reviewer(f"R{j}", frozenset(rng.sample(TOPICS, rng.randint(0, 3))), rng.randint(1, 3))
-        for j in range(rng.randint(3, 7))
+        for j in range(rng.randint(3, 6))
     ]
     conflicts = {(f"R{rng.randrange(len(reviewers))}", f"A{rng.randrange(len(papers))}") for _ in range(3)}
     best = brute_force(k, papers, reviewers, conflicts)
