@@ -8,13 +8,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Max, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from grassroots.applications.models import Indicator
 from grassroots.contracts.models import Contract, ContractLine, Milestone
-from grassroots.core.money import ZERO, sum_of
+from grassroots.core.money import sum_of
 from grassroots.orgs.models import Person
 
 from . import progress
@@ -30,21 +29,6 @@ def recent_records_of(person: Person, limit: int = 10) -> list[ServiceRecord]:
 
 def records_of(contract: Contract, limit: int = 10) -> list[ServiceRecord]:
     return list(ServiceRecord.objects.filter(contract=contract).order_by("-held_on", "-pk")[:limit])
-
-
-def lines_with_spending(contract: Contract) -> QuerySet[ContractLine]:
-    """The contract's budget lines, each annotated with `spent`."""
-    return (
-        ContractLine.objects.filter(contract=contract)
-        .annotate(
-            spent=Coalesce(
-                Sum("expenditures__amount"),
-                Value(ZERO),
-                output_field=DecimalField(max_digits=14, decimal_places=2),
-            )
-        )
-        .order_by("pk")
-    )
 
 
 @dataclass

@@ -11,5 +11,11 @@ urlpatterns = [
     path("calls/<int:pk>/", funding_views.call_detail, name="call-detail"),
     path("applications/<int:pk>/", application_views.application_detail, name="application-detail"),
     path("contracts/<int:pk>/", contract_views.contract_detail, name="contract-detail"),
+    path(
+        "contracts/<int:pk>/import/<str:kind>.<str:fmt>",
+        contract_views.import_template,
+        name="contract-import-template",
+    ),
+    path("contracts/<int:pk>/import/", contract_views.import_file, name="contract-import"),
     path("contracts/<int:pk>/pdf/", contract_views.contract_pdf, name="contract-pdf"),
 ]

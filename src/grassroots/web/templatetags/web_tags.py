@@ -76,3 +76,11 @@ def account(user: Any) -> dict[str, Any]:
 def message(stored: Any) -> str:
     """A stored finding or reason in the reader's language."""
     return render_message(stored)
+
+
+@register.filter
+def percent(share: Any) -> str:
+    """0.4567 → 46%."""
+    if share is None:
+        return "—"
+    return f"{float(share) * 100:.0f}%"
