@@ -33,12 +33,13 @@ def test_demo_builds_on_an_empty_database(capsys: pytest.CaptureFixture[str]) ->
     assert kinds == {"department": 1, "street": 1, "community": 8, "agency": 6, "evaluator": 1}
 
     # One completed year ...
-    decided = Call.objects.get(state=Call.State.DECIDED)
+    decided = Call.objects.get(state=Call.State.DECIDED, program__fiscal_year=2025)
     award_list = AwardList.objects.get(call=decided, state=AwardList.State.DECIDED)
     assert award_list.total <= decided.budget
     assert Application.objects.filter(call=decided, state=Application.State.NOT_AWARDED).exists()
     assert Application.objects.filter(call=decided, state=Application.State.INELIGIBLE).exists()
     contracts = Contract.objects.filter(award__award_list=award_list)
+    assert not Contract.objects.filter(award__award_list=award_list).exclude(state=Contract.State.COMPLETED).exists()
     assert contracts.count() == award_list.awards.count() > 0
     for contract in contracts:
         assert contract.state == Contract.State.COMPLETED
@@ -51,6 +52,11 @@ def test_demo_builds_on_an_empty_database(capsys: pytest.CaptureFixture[str]) ->
     assert PerformanceRecord.objects.count() == contracts.count()
     assert Need.objects.filter(state=Need.State.ADDRESSED).exists()
 
+    # ... a year under way, whose review read last year's performance records ...
+    running = Contract.objects.filter(state=Contract.State.ACTIVE)
+    assert running.exists() and all(c.service_records.exists() for c in running)
+    assert Application.objects.filter(call__program__fiscal_year=2026, performance_score__isnull=False).exists()
+
     # ... and one open call with applications.
     open_call = Call.objects.get(state=Call.State.OPEN)
     assert open_call.applications.filter(state=Application.State.SUBMITTED).count() >= 2
@@ -60,4 +66,4 @@ def test_demo_builds_on_an_empty_database(capsys: pytest.CaptureFixture[str]) ->
     # Running it again keeps the data and says so.
     assert cli.main(["demo", "--no-serve"]) == 0
     assert "already loaded" in capsys.readouterr().out
-    assert Contract.objects.count() == contracts.count()
+    assert Contract.objects.filter(award__award_list=award_list).count() == contracts.count()

@@ -3,9 +3,11 @@
 One civil-affairs bureau, one street office, eight communities, six social-work agencies with about
 forty social workers, an expert pool, one evaluator and residents. Fiscal year 2025 runs the whole
 mechanism (needs and consultation → program → envelope → call → joint applications → review →
-awards with publicity → contracts → delivery → evaluations and payments); fiscal year 2026 has one
-call open for applications. Every object is made by the same service functions that the pages and
-the API call, so the demo also exercises every rule.
+awards with publicity → contracts → delivery → evaluations and payments). In fiscal year 2026 the
+first round's contracts are under way (reviewed with last year's performance records, delivering up
+to mid-November, so dashboards show progress and alerts) and a second-round call is open. Every
+object is made by the same service functions that the pages and the API call, so the demo also
+exercises every rule.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from grassroots.evaluation import services as evaluation
 from grassroots.evaluation.grading import DEFAULT_DIMENSIONS
 from grassroots.evaluation.models import Evaluation
 from grassroots.funding import services as funding
-from grassroots.funding.models import Call, ServiceCategory
+from grassroots.funding.models import Call, Criterion, ServiceCategory
 from grassroots.needs import services as needs
 from grassroots.needs.models import Need, Participant
 from grassroots.orgs import services as orgs
@@ -48,6 +50,8 @@ DEMO_PASSWORD = "grassroots-demo"
 DEPARTMENT_CODE = make_uscc("1", "1", "330302", "MB0000001")
 
 Progress = Callable[[str], None]
+#: The running year's service records and spending are generated up to this day.
+DELIVERED_UNTIL = date(2026, 11, 15)
 
 
 @dataclass
@@ -368,7 +372,7 @@ class _Builder:
 
     def review_and_award(self, w: World, call: Call, year: int) -> list[Award]:
         review.start_review(w.street_officer, call, today=date(year, 4, 1))
-        criteria = list(call.criteria.all())
+        criteria = list(call.criteria.filter(source=Criterion.Source.REVIEWERS))  # not past performance
         for r in Review.objects.filter(application__call=call).select_related("application", "expert__person"):
             quality = names.AGENCIES[[a.pk for a in w.agencies].index(r.application.lead_agency_id)][3]
             harshness = (r.expert_id % 5 - 2) * 2
@@ -464,53 +468,73 @@ class _Builder:
 
     # -- the two years --------------------------------------------------------------------------
 
-    def completed_year(self, w: World, year: int) -> None:
-        self.progress(f"  {year}: residents raise needs and consult …")
-        prioritised = self.consult(w, year)
-        self.progress(f"  {year}: program, envelope and call …")
+    def round_of(
+        self,
+        w: World,
+        year: int,
+        prioritised: dict[int, list[Need]],
+        *,
+        second: bool = False,
+        criteria: list[tuple[str, ...]] | None = None,
+    ) -> Call:
+        """A program of the year, the street's envelope of it and the call on that envelope, opened."""
+        suffix, suffix_en = ("（第二批）", " (second round)") if second else ("", "")
         program = funding.create_program(
             w.officer,
             department=w.department,
-            title=f"{year}年度X区政府购买社会工作服务项目",
-            title_en=f"X District purchase of social-work services, {year}",
+            title=f"{year}年度X区政府购买社会工作服务项目{suffix}",
+            title_en=f"X District purchase of social-work services, {year}{suffix_en}",
             fiscal_year=year,
-            budget="3000000.00",
+            budget="800000.00" if second else "3000000.00",
             categories=w.categories.values(),
             eligibility="在本区登记、具备社会工作专业资质的社会组织；须联合至少一个社区申报。",
         )
         funding.open_program(w.officer, program)
-        envelope = funding.allocate_envelope(w.officer, program=program, street=w.street, amount="1200000.00")
+        amount = "600000.00" if second else "1200000.00"
+        envelope = funding.allocate_envelope(w.officer, program=program, street=w.street, amount=amount)
         call = funding.create_call(
             w.street_officer,
             program=program,
             envelope=envelope,
-            title=f"S街道{year}年度社区服务项目申报指南",
-            title_en=f"S Street community service projects {year}",
-            funds="1200000.00",
-            matching_funds="200000.00",
-            max_request="200000.00",
-            opens_on=date(year, 3, 1),
-            closes_on=date(year, 3, 31),
+            title=f"S街道{year}年度{'第二批' if second else ''}社区服务项目申报指南",
+            title_en=f"S Street community service projects {year}{', second round' if second else ''}",
+            funds=amount,
+            matching_funds="100000.00" if second else "200000.00",
+            max_request="150000.00" if second else "200000.00",
+            opens_on=date(year, 11, 1) if second else date(year, 3, 1),
+            closes_on=date(year, 12, 20) if second else date(year, 3, 31),
             categories=w.categories.values(),
-            criteria=names.CRITERIA,
+            criteria=criteria or names.CRITERIA,
             needs=[n for group in prioritised.values() for n in group],
             description="围绕居民议事确定的优先需求，面向社工机构与社区联合申报。",
             award_rule="max_total_score",
             max_awards_per_agency=3,
         )
         funding.open_call(w.street_officer, call)
+        return call
+
+    def contracts_of(self, w: World, confirmed: list[Award], year: int) -> list[tuple[Contract, float]]:
+        made = []
+        for award in confirmed:
+            contract = contracts.draft_contract(w.street_officer, award, starts_on=date(year, 6, 1))
+            contracts.sign_contract(w.managers[contract.agency_id], contract, on=date(year, 5, 28))
+            quality = names.AGENCIES[[a.pk for a in w.agencies].index(contract.agency_id)][3]
+            self.milestone(w, contract, Milestone.Kind.START, date(year, 7, 1))
+            self.pay_open(w, contract, date(year, 7, 10))
+            made.append((contract, quality))
+        return made
+
+    def completed_year(self, w: World, year: int) -> None:
+        self.progress(f"  {year}: residents raise needs and consult …")
+        prioritised = self.consult(w, year)
+        self.progress(f"  {year}: program, envelope and call …")
+        call = self.round_of(w, year, prioritised)
         self.progress(f"  {year}: joint applications …")
         self.applications_for(w, call, prioritised)
         self.progress(f"  {year}: review, awards and publicity …")
         confirmed = self.review_and_award(w, call, year)
         self.progress(f"  {year}: {len(confirmed)} contracts: delivery, evaluations and payments …")
-        starts = date(year, 6, 1)
-        for award in confirmed:
-            contract = contracts.draft_contract(w.street_officer, award, starts_on=starts)
-            contracts.sign_contract(w.managers[contract.agency_id], contract, on=date(year, 5, 28))
-            quality = names.AGENCIES[[a.pk for a in w.agencies].index(contract.agency_id)][3]
-            self.milestone(w, contract, Milestone.Kind.START, date(year, 7, 1))
-            self.pay_open(w, contract, date(year, 7, 10))
+        for contract, quality in self.contracts_of(w, confirmed, year):
             self.deliver(w, contract, quality, contract.ends_on)
             self.milestone(w, contract, Milestone.Kind.MIDTERM, date(year, 12, 1))
             self.evaluate(w, contract, Evaluation.Kind.MIDTERM, quality, date(year, 11, 25))
@@ -519,40 +543,26 @@ class _Builder:
             self.evaluate(w, contract, Evaluation.Kind.FINAL, quality, date(year + 1, 6, 15))
             self.pay_open(w, contract, date(year + 1, 6, 30))
 
-    def open_call(self, w: World, year: int) -> Call:
-        self.progress(f"  {year}: a call open for applications …")
+    def running_year(self, w: World, year: int) -> Call:
+        """A year under way: first-round contracts delivering (one agency has stopped recording), and a
+        second-round call open for applications. The first round reads last year's performance records."""
+        self.progress(f"  {year}: residents raise needs and consult …")
         prioritised = self.consult(w, year)
-        program = funding.create_program(
-            w.officer,
-            department=w.department,
-            title=f"{year}年度X区政府购买社会工作服务项目（第二批）",
-            title_en=f"X District purchase of social-work services, {year} (second round)",
-            fiscal_year=year,
-            budget="800000.00",
-            categories=w.categories.values(),
-        )
-        funding.open_program(w.officer, program)
-        envelope = funding.allocate_envelope(w.officer, program=program, street=w.street, amount="600000.00")
-        call = funding.create_call(
-            w.street_officer,
-            program=program,
-            envelope=envelope,
-            title=f"S街道{year}年度第二批社区服务项目申报指南",
-            title_en=f"S Street community service projects {year}, second round",
-            funds="600000.00",
-            matching_funds="100000.00",
-            max_request="150000.00",
-            opens_on=date(year, 11, 1),
-            closes_on=date(year, 12, 20),
-            categories=w.categories.values(),
-            criteria=names.CRITERIA_WITH_RECORD,
-            needs=[n for group in prioritised.values() for n in group],
-        )
-        funding.open_call(w.street_officer, call)
-        self.apply(w, call, 0, [w.communities[0]], "elderly", prioritised)
-        self.apply(w, call, 2, [w.communities[2], w.communities[5]], "disability", prioritised)
-        self.apply(w, call, 3, [w.communities[6]], "children", prioritised, submit=False)
-        return call
+        call = self.round_of(w, year, prioritised, criteria=names.CRITERIA_WITH_RECORD)
+        self.progress(f"  {year}: first round: applications, review and awards …")
+        self.applications_for(w, call, prioritised)
+        confirmed = self.review_and_award(w, call, year)
+        self.progress(f"  {year}: {len(confirmed)} contracts under way …")
+        weakest = min(quality for _n, _e, _s, quality in names.AGENCIES)
+        for contract, quality in self.contracts_of(w, confirmed, year):
+            stopped = quality == weakest  # this agency stopped recording in the autumn: an alert to see
+            self.deliver(w, contract, quality, date(year, 9, 20) if stopped else DELIVERED_UNTIL)
+        self.progress(f"  {year}: a second-round call open for applications …")
+        second = self.round_of(w, year, prioritised, second=True, criteria=names.CRITERIA_WITH_RECORD)
+        self.apply(w, second, 0, [w.communities[0]], "elderly", prioritised)
+        self.apply(w, second, 2, [w.communities[2], w.communities[5]], "disability", prioritised)
+        self.apply(w, second, 3, [w.communities[6]], "children", prioritised, submit=False)
+        return second
 
 
 def build(seed: int = 2024, progress: Progress = print) -> World:
@@ -562,7 +572,7 @@ def build(seed: int = 2024, progress: Progress = print) -> World:
         progress("  organizations, people and the expert pool …")
         world = builder.world()
         builder.completed_year(world, 2025)
-        builder.open_call(world, 2026)
+        builder.running_year(world, 2026)
     progress(
         f"  done: {Contract.objects.count()} contracts, {Application.objects.count()} applications, "
         f"{Person.objects.count()} people."
