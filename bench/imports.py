@@ -21,19 +21,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HEADERS = [
-    "日期",
-    "服务类型",
-    "标题",
-    "社工",
-    "受益人数",
-    "服务时长",
-    "志愿者人数",
-    "志愿服务时长",
-    "居民参与人次",
-    "地点",
-    "备注",
-]
 KINDS = ["个案", "小组", "社区", "case", "group", "community"]
 
 
@@ -112,7 +99,10 @@ def main() -> None:
         from tests import world as w
 
         from grassroots.delivery import services
+        from grassroots.delivery.imports import columns_of
         from grassroots.delivery.models import Expenditure, ServiceRecord
+
+        headers = [column.header for column in columns_of("records")]  # the template's own headers
 
         built = time.perf_counter()
         world = w.build_world()
@@ -122,8 +112,8 @@ def main() -> None:
         workers = [p.name for p in world.social_workers[1]] + [p.user.username for p in world.social_workers[1]]
         days = (contract.ends_on - contract.starts_on).days + 1
         rows = record_rows(args.rows, contract.starts_on, days, workers, args.seed)
-        csv_data = as_csv(HEADERS, rows)
-        xlsx_data = as_xlsx(HEADERS, rows)
+        csv_data = as_csv(headers, rows)
+        xlsx_data = as_xlsx(headers, rows)
 
         print("service records:")
         t_csv = timed(

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
@@ -21,20 +19,6 @@ pytestmark = pytest.mark.django_db
 
 D = Decimal
 PAY_DAY = date(2025, 4, 20)
-
-
-@pytest.fixture(scope="module")
-def contract_pk(module_world: w.World, django_db_blocker: Any) -> Iterator[int]:
-    with w.kept_for_module(django_db_blocker) as unblocked:
-        with unblocked():
-            pk = w.funded_contract(w.reload(module_world), requested="100000.00").pk
-        yield pk
-
-
-@pytest.fixture
-def contract(contract_pk: int, world: w.World) -> Contract:
-    """An active contract of 100,000.00 (tranches 30,000 / 40,000 / 30,000), nothing accepted yet."""
-    return Contract.objects.get(pk=contract_pk)
 
 
 def pay(world: w.World, tranche: Tranche, key: str) -> Payment:
