@@ -553,9 +553,10 @@ class _Builder:
         self.applications_for(w, call, prioritised)
         confirmed = self.review_and_award(w, call, year)
         self.progress(f"  {year}: {len(confirmed)} contracts under way …")
-        weakest = min(quality for _n, _e, _s, quality in names.AGENCIES)
-        for contract, quality in self.contracts_of(w, confirmed, year):
-            stopped = quality == weakest  # this agency stopped recording in the autumn: an alert to see
+        running = self.contracts_of(w, confirmed, year)
+        weakest = min(quality for _c, quality in running)
+        for contract, quality in running:
+            stopped = quality == weakest  # the weakest agency stopped recording in the autumn: an alert to see
             self.deliver(w, contract, quality, date(year, 9, 20) if stopped else DELIVERED_UNTIL)
         self.progress(f"  {year}: a second-round call open for applications …")
         second = self.round_of(w, year, prioritised, second=True, criteria=names.CRITERIA_WITH_RECORD)
