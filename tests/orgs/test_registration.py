@@ -121,3 +121,21 @@ def test_the_expert_pool(world: w.World) -> None:
         org_services.declare_affiliation(
             world.managers[0], expert=expert, organization=world.agencies[0], kind="employee"
         )
+
+
+@pytest.mark.django_db
+def test_a_membership_counts_until_its_end_date(world: w.World) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    worker = world.social_workers[1][0]
+    membership = Membership.objects.get(person=worker, organization=world.agencies[1])
+    membership.until = timezone.localdate() + timedelta(days=30)  # leaving next month: still on the team
+    membership.save(update_fields=["until"])
+    assert has_role(worker.user, world.agencies[1], "social_worker")
+    assert worker in social_workers_of(world.agencies[1])
+    membership.until = timezone.localdate() - timedelta(days=1)  # left yesterday
+    membership.save(update_fields=["until"])
+    assert not has_role(worker.user, world.agencies[1], "social_worker")
+    assert worker not in social_workers_of(world.agencies[1])

@@ -5,10 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from grassroots.core.permissions import is_staff
 
 from .models import Expert, Membership, Organization, OrgKind, Person, Role
+
+
+def current_memberships(prefix: str = "") -> Q:
+    """Memberships in force today: without an end date, or ending today or later."""
+    return Q(**{f"{prefix}until__isnull": True}) | Q(**{f"{prefix}until__gte": timezone.localdate()})
 
 
 def person_of(user: Any) -> Person | None:
@@ -20,7 +26,7 @@ def person_of(user: Any) -> Person | None:
 def memberships_of(user: Any) -> QuerySet[Membership]:
     if user is None or not getattr(user, "is_authenticated", False):
         return Membership.objects.none()
-    return Membership.objects.filter(person__user=user, until__isnull=True).select_related("organization")
+    return Membership.objects.filter(current_memberships(), person__user=user).select_related("organization")
 
 
 def orgs_where(user: Any, *roles: str, kind: str | None = None) -> QuerySet[Organization]:
@@ -69,7 +75,7 @@ def department_of(org: Organization) -> Organization | None:
 
 def social_workers_of(agency: Organization) -> QuerySet[Person]:
     return Person.objects.filter(
-        memberships__organization=agency, memberships__role=Role.SOCIAL_WORKER, memberships__until__isnull=True
+        current_memberships("memberships__"), memberships__organization=agency, memberships__role=Role.SOCIAL_WORKER
     ).distinct()
 
 
