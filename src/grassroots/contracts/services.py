@@ -608,17 +608,7 @@ def approve_change(actor: Any, change: ChangeRequest, *, note: str = "") -> Chan
         _require_active(change.contract, Contract.State.DRAFT, Contract.State.ACTIVE)
     else:
         _require_active(change.contract)
-    transition(
-        change,
-        ChangeRequest.State.APPROVED,
-        actor=actor,
-        fields={
-            "decided_by_id": getattr(actor, "pk", None),
-            "decided_at": timezone.now(),
-            "decision_note": note.strip(),
-        },
-        reason=note.strip(),
-    )
+    _decide(actor, change, ChangeRequest.State.APPROVED, note)
     _apply(actor, change)
     return change
 
@@ -629,15 +619,20 @@ def reject_change(actor: Any, change: ChangeRequest, *, reason: str) -> ChangeRe
     change = _decidable(actor, change)
     if not reason.strip():
         raise RuleViolation(_("Say why the change is rejected."))
+    _decide(actor, change, ChangeRequest.State.REJECTED, reason)
+    return change
+
+
+def _decide(actor: Any, change: ChangeRequest, state: str, note: str) -> None:
+    """Record the purchaser's decision on a change request: who, when and why."""
     transition(
         change,
-        ChangeRequest.State.REJECTED,
+        state,
         actor=actor,
         fields={
             "decided_by_id": getattr(actor, "pk", None),
             "decided_at": timezone.now(),
-            "decision_note": reason.strip(),
+            "decision_note": note.strip(),
         },
-        reason=reason.strip(),
+        reason=note.strip(),
     )
-    return change
