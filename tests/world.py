@@ -30,7 +30,6 @@ from grassroots.contracts.models import Contract, Milestone, Tranche
 from grassroots.core.money import money, round_money
 from grassroots.core.uscc import make_uscc
 from grassroots.evaluation import services as evaluation_services
-from grassroots.evaluation.grading import DEFAULT_DIMENSIONS
 from grassroots.evaluation.models import Evaluation
 from grassroots.funding import services as funding_services
 from grassroots.funding.models import Call, Program, ServiceCategory
@@ -416,21 +415,24 @@ def pay(world: World, contract: Contract, position: int, on: date) -> Any:
     )
 
 
-def evaluation_items(score: str) -> list[dict[str, Any]]:
-    """The default dimensions, each scored `score`, so the weighted total is `score`."""
-    return [
-        {"code": code, "name": name, "weight": weight, "score": score} for code, name, _en, weight in DEFAULT_DIMENSIONS
-    ]
+def evaluation_scores(evaluation: Evaluation, score: str) -> dict[str, dict[str, Any]]:
+    """Every indicator scored about `score`% of its points (overriding the data's, with a comment), the
+    cents left by rounding put on the largest, so the total is exactly `score`."""
+    leaves = sorted(evaluation.items.filter(is_leaf=True), key=lambda i: -i.weight)
+    share = Decimal(score) / 100
+    points = {i.code: (i.weight * share).quantize(Decimal("0.01"), rounding=ROUND_DOWN) for i in leaves}
+    points[leaves[0].code] += Decimal(score) - sum(points.values(), Decimal(0))
+    return {code: {"points": value, "comment": "scored in the test"} for code, value in points.items()}
 
 
 def evaluate(world: World, contract: Contract, kind: str, score: str, on: date) -> Evaluation:
-    """Assign, submit and accept an evaluation with the weighted total `score`."""
+    """Assign, submit and accept an evaluation with the total `score`."""
     purchaser_officer = world.officer_of(contract.purchaser)
     evaluation = evaluation_services.assign_evaluation(
         purchaser_officer, contract, evaluator=world.evaluator_org, kind=kind
     )
     evaluation_services.submit_evaluation(
-        world.evaluator, evaluation, items=evaluation_items(score), findings=f"{kind} findings", on=on
+        world.evaluator, evaluation, scores=evaluation_scores(evaluation, score), summary=f"{kind} findings", on=on
     )
     return evaluation_services.accept_evaluation(purchaser_officer, evaluation)
 

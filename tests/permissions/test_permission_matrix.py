@@ -254,7 +254,10 @@ def submit_evaluation(world: w.World) -> Stage:
     ).pk
     return Stage(
         lambda world, actor: evaluation_services.submit_evaluation(
-            actor, Evaluation.objects.get(pk=pk), items=w.evaluation_items("80"), on=date(2025, 9, 1)
+            actor,
+            Evaluation.objects.get(pk=pk),
+            scores=w.evaluation_scores(Evaluation.objects.get(pk=pk), "80"),
+            on=date(2025, 9, 1),
         )
     )
 

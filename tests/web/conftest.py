@@ -32,6 +32,7 @@ from grassroots.orgs import services as org_services
 from grassroots.orgs.models import Organization, Person
 from grassroots.review import services as review_services
 from grassroots.review.models import Review
+from tests.world import evaluation_scores
 
 PASSWORD = "correct horse battery staple"
 
@@ -221,8 +222,8 @@ def build_web_world() -> WebWorld:
     evaluation_services.submit_evaluation(
         evaluator,
         evaluation,
-        items=[{"code": "overall", "name": "综合", "weight": "100", "score": "86"}],
-        findings="进展良好。",
+        scores=evaluation_scores(evaluation, "86"),
+        summary="进展良好。",
         on=date(2025, 9, 30),
     )
     delivery_services.record_service(

@@ -32,7 +32,6 @@ from grassroots.contracts.models import Contract, Milestone, Tranche
 from grassroots.core.uscc import make_uscc
 from grassroots.delivery import services as delivery
 from grassroots.evaluation import services as evaluation
-from grassroots.evaluation.grading import DEFAULT_DIMENSIONS
 from grassroots.evaluation.models import Evaluation
 from grassroots.funding import services as funding
 from grassroots.funding.models import Call, Criterion, ServiceCategory
@@ -437,23 +436,70 @@ class _Builder:
                     )
 
     def evaluate(self, w: World, contract: Contract, kind: str, quality: float, on: date) -> Evaluation:
-        item = evaluation.assign_evaluation(w.street_officer, contract, evaluator=w.evaluator, kind=kind)
-        base = 58 + 38 * quality
-        items = [
-            {
-                "code": code,
-                "name": name,
-                "weight": weight,
-                "score": Decimal(str(max(0, min(100, round(base + self.rng.gauss(0, 5), 1))))),
-                "evidence": f"{name_en}: 查阅台账与访谈居民",
+        """An evaluation as the evaluator would do it: a resident survey for the final one, the data's
+        indicators computed, the rest scored by judgement of the agency's quality, and findings."""
+        item = evaluation.assign_evaluation(
+            w.street_officer, contract, evaluator=w.evaluator, kind=kind, due_on=on + timedelta(days=10)
+        )
+        if kind == Evaluation.Kind.FINAL:
+            self.survey(w, item, quality, answers=self.rng.randint(12, 20), close=True)
+        evaluation.score_evaluation(w.evaluator_user, item, {}, on=on)  # the data's indicators first
+        scores = {}
+        for leaf in item.items.filter(is_leaf=True, points__isnull=True):  # the rest by judgement
+            share = max(0.0, min(1.0, 0.5 + 0.48 * quality + self.rng.gauss(0, 0.06)))
+            scores[leaf.code] = {
+                "points": (leaf.weight * Decimal(str(round(share, 2)))).quantize(Decimal("0.1")),
+                "evidence": "查阅服务台账与档案，访谈服务对象、社区居委会与社工",
             }
-            for code, name, name_en, weight in DEFAULT_DIMENSIONS
-        ]
+        findings: list[dict[str, Any]] = [{"text": "服务台账基本完整，活动记录与签到表相互印证。"}]
+        if quality < 0.8:
+            findings.append(
+                {
+                    "text": "部分个案缺少前后测评估，成效证据不足。",
+                    "requirement": "补充在案个案的前后测量表并建立成效追踪表。",
+                    "due_on": on + timedelta(days=30),
+                }
+            )
         evaluation.submit_evaluation(
-            w.evaluator_user, item, items=items, on=on, findings="项目按计划推进；建议加强成效指标的过程记录。"
+            w.evaluator_user,
+            item,
+            scores=scores,
+            summary="项目按计划推进；建议加强成效指标的过程记录。"
+            if quality >= 0.7
+            else "项目进度滞后，成效记录薄弱。",
+            findings=findings,
+            on=on,
         )
         evaluation.accept_evaluation(w.street_officer, item)
+        for finding in item.findings.filter(state="open"):
+            if finding.due_on and finding.due_on < DELIVERED_UNTIL:
+                manager = w.managers[contract.agency_id]
+                evaluation.report_rectification(
+                    manager, finding, "已补充前后测量表并建立成效追踪表。", on=finding.due_on - timedelta(days=5)
+                )
+                if quality >= 0.75 or kind == Evaluation.Kind.MIDTERM:  # the weaker await the follow-up
+                    evaluation.follow_up_rectification(
+                        w.evaluator_user, finding, accepted=True, verdict="经抽查已整改到位。", on=finding.due_on
+                    )
         return item
+
+    def survey(self, w: World, item: Evaluation, quality: float, *, answers: int, close: bool) -> None:
+        """A satisfaction survey: a printed sheet of tokens, `answers` residents answering anonymously."""
+        survey = evaluation.create_survey(w.evaluator_user, item)
+        tokens = evaluation.issue_tokens(w.evaluator_user, survey, 24, handed_to="项目服务对象与参与居民")
+        evaluation.open_survey(w.evaluator_user, survey)
+        questions = list(survey.questions.all())
+        comments = ["社工很耐心，希望活动多一些。", "活动时间可以安排在周末。", "服务很有帮助。", "希望项目能继续。"]
+        for token in tokens[:answers]:
+            given: dict[int, Any] = {}
+            for q in questions:
+                if q.kind == "likert":
+                    given[q.pk] = min(5, max(1, round(self.rng.gauss(2.6 + 2.4 * quality, 0.8))))
+                elif self.rng.random() < 0.4:
+                    given[q.pk] = self.rng.choice(comments)
+            evaluation.answer_survey(token, given)
+        if close:
+            evaluation.close_survey(w.evaluator_user, survey)
 
     def milestone(self, w: World, contract: Contract, kind: str, on: date) -> None:
         milestone = contract.milestones.get(kind=kind)
@@ -558,6 +604,17 @@ class _Builder:
         for contract, quality in running:
             stopped = quality == weakest  # the weakest agency stopped recording in the autumn: an alert to see
             self.deliver(w, contract, quality, date(year, 9, 20) if stopped else DELIVERED_UNTIL)
+        self.progress(f"  {year}: mid-term evaluations assigned; a resident survey under way …")
+        for i, (contract, quality) in enumerate(running):
+            midterm = evaluation.assign_evaluation(
+                w.street_officer,
+                contract,
+                evaluator=w.evaluator,
+                kind=Evaluation.Kind.MIDTERM,
+                due_on=date(year, 12, 10),
+            )
+            if i == 0:
+                self.survey(w, midterm, quality, answers=9, close=False)
         self.progress(f"  {year}: a second-round call open for applications …")
         second = self.round_of(w, year, prioritised, second=True, criteria=names.CRITERIA_WITH_RECORD)
         self.apply(w, second, 0, [w.communities[0]], "elderly", prioritised)

@@ -324,6 +324,9 @@ def open_call(actor: Any, call: Call) -> Call:
     if call.program.state != Program.State.OPEN:
         raise RuleViolation(_("The program of this call is not open."))
     transition(call, Call.State.OPEN, actor=actor)
+    from grassroots.evaluation.services import freeze_indicators  # evaluation builds on funding
+
+    freeze_indicators(actor, call.program)
     return call
 
 
