@@ -33,13 +33,13 @@ def test_a_need_nobody_voted_for_still_stands_last() -> None:
 @pytest.mark.parametrize(
     ("rule", "ballot", "problem"),
     [
-        ("approval", {}, "an empty ballot"),
-        ("approval", {9: 1}, "a need that is not on the agenda"),
-        ("approval", {1: 0}, "a vote with no points"),
+        ("approval", {}, "the ballot is empty"),
+        ("approval", {9: 1}, "it names a need that is not on the agenda"),
+        ("approval", {1: 0}, "every vote carries at least one point"),
         ("approval", {1: 2}, "approval voting gives one approval per need"),
-        ("approval", {1: 1, 2: 1, 3: 1}, "more than 2 approvals"),
-        ("points", {1: 6, 2: 5}, "more than 10 points"),
-        ("borda", {1: 1}, "an unknown voting rule 'borda'"),
+        ("approval", {1: 1, 2: 1, 3: 1}, "it approves more than 2 needs"),
+        ("points", {1: 6, 2: 5}, "it gives out more than 10 points"),
+        ("borda", {1: 1}, "the voting rule “borda” is unknown"),
     ],
 )
 def test_invalid_ballots_say_what_is_wrong(rule: str, ballot: dict[int, int], problem: str) -> None:
@@ -48,4 +48,4 @@ def test_invalid_ballots_say_what_is_wrong(rule: str, ballot: dict[int, int], pr
 
 @pytest.mark.parametrize(("rule", "ballot"), [("approval", {1: 1, 3: 1}), ("points", {1: 7, 2: 3}), ("points", {3: 1})])
 def test_valid_ballots(rule: str, ballot: dict[int, int]) -> None:
-    assert check_ballot(rule, ballot, AGENDA, approvals=2, points=10) == ""
+    assert check_ballot(rule, ballot, AGENDA, approvals=2, points=10) is None

@@ -17,6 +17,7 @@ from grassroots.core.money import money, total
 from grassroots.core.permissions import require
 from grassroots.core.transitions import transition
 from grassroots.funding.models import Call, ServiceCategory
+from grassroots.needs.models import Need
 from grassroots.orgs.models import Certificate, Organization, OrgKind, Person, Role
 from grassroots.orgs.selectors import acts_for, communities_of, social_workers_of
 
@@ -81,6 +82,8 @@ def create_draft(
     for community in communities:
         if community.pk not in area:
             raise RuleViolation(_("%(c)s is not a community of %(i)s.") % {"c": community, "i": call.issuer})
+    needs = list(needs)
+    _check_needs(needs, communities)
     workers = set(social_workers_of(lead_agency).values_list("pk", flat=True))
     for person, role in team:
         if person.pk not in workers:
@@ -144,6 +147,39 @@ def create_draft(
             target=target,
         )
     record(actor, "application.drafted", application, after={"call": call.pk, "requested": requested})
+    return application
+
+
+def _check_needs(needs: Sequence[Any], communities: Sequence[Organization]) -> None:
+    """An application answers needs raised in its partner communities that still stand.
+
+    The needs are read afresh: the caller's objects may predate a merge, a decline or a resolution.
+    """
+    partners = {c.pk for c in communities}
+    fresh = Need.objects.in_bulk([n.pk for n in needs])
+    for stale in needs:
+        need = fresh.get(stale.pk)
+        if need is None:
+            raise RuleViolation(_("A linked need no longer exists."))
+        if need.community_id not in partners:
+            raise RuleViolation(_("“%(n)s” is a need of a community that is not a partner.") % {"n": need})
+        if need.state in (Need.State.MERGED, Need.State.DECLINED, Need.State.RESOLVED):
+            raise RuleViolation(
+                _("“%(n)s” is %(s)s: link the needs that stand.") % {"n": need, "s": need.get_state_display()}
+            )
+
+
+@transaction.atomic
+def link_needs(actor: Any, application: Application, needs: Iterable[Any]) -> Application:
+    """Say which residents' needs a draft answers (reviewers and the needs-alignment metric read this)."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    _require_manager(actor, application.lead_agency)
+    if application.state != Application.State.DRAFT:
+        raise RuleViolation(_("Only a draft application is changed."))
+    needs = list(needs)
+    _check_needs(needs, list(application.communities.all()))
+    application.needs.set(needs)
+    record(actor, "application.needs", application, after={"needs": [n.pk for n in needs]})
     return application
 
 

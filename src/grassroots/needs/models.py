@@ -103,6 +103,10 @@ class Meeting(models.Model):
     priorities = models.PositiveSmallIntegerField(_("needs to prioritise"), default=3)
     minutes = models.TextField(_("minutes"), blank=True)
     agenda = models.ManyToManyField(Need, verbose_name=_("agenda"), related_name="meetings", blank=True)
+    # Frozen when the meeting closes: [{"need", "points", "voters", "rank"}], best first.
+    result = models.JSONField(_("result"), default=list, blank=True)
+    ballots_cast = models.PositiveSmallIntegerField(_("ballots cast"), null=True, blank=True)
+    quorate = models.BooleanField(_("quorum met"), null=True, blank=True)
 
     class Meta:
         ordering = ["-held_on"]
