@@ -24,7 +24,8 @@ from grassroots.core.errors import Forbidden
 from grassroots.core.money import money
 from grassroots.delivery import services as delivery_services
 from grassroots.evaluation import services as evaluation_services
-from grassroots.evaluation.models import Evaluation
+from grassroots.evaluation.indicators import DEFAULT_SYSTEM
+from grassroots.evaluation.models import Evaluation, Finding, IndicatorSystem, Survey
 from grassroots.funding import services as funding_services
 from grassroots.funding.models import Call, Envelope, Program
 from grassroots.needs import services as needs_services
@@ -262,6 +263,95 @@ def submit_evaluation(world: w.World) -> Stage:
     )
 
 
+def copy_indicator_system(world: w.World) -> Stage:
+    pk = w.open_program(world).pk
+    return Stage(lambda world, actor: evaluation_services.copy_indicator_system(actor, Program.objects.get(pk=pk)))
+
+
+def define_indicator_system(world: w.World) -> Stage:
+    pk = evaluation_services.copy_indicator_system(world.dept_officer, w.open_program(world)).pk
+    return Stage(
+        lambda world, actor: evaluation_services.define_indicator_system(
+            actor, IndicatorSystem.objects.get(pk=pk), DEFAULT_SYSTEM, name="权限测试指标"
+        )
+    )
+
+
+def _assigned_evaluation(world: w.World) -> Evaluation:
+    return evaluation_services.assign_evaluation(
+        world.street_officer, w.funded_contract(world), evaluator=world.evaluator_org, kind=Evaluation.Kind.MIDTERM
+    )
+
+
+def _submitted_evaluation(world: w.World, findings: list[dict[str, Any]] | None = None) -> Evaluation:
+    evaluation = _assigned_evaluation(world)
+    return evaluation_services.submit_evaluation(
+        world.evaluator,
+        evaluation,
+        scores=w.evaluation_scores(evaluation, "70"),
+        findings=findings or [],
+        on=date(2025, 9, 1),
+    )
+
+
+def score_evaluation(world: w.World) -> Stage:
+    pk = _assigned_evaluation(world).pk
+    return Stage(
+        lambda world, actor: evaluation_services.score_evaluation(
+            actor, Evaluation.objects.get(pk=pk), {"plan": {"points": "4"}}, on=date(2025, 9, 1)
+        )
+    )
+
+
+def return_evaluation(world: w.World) -> Stage:
+    pk = _submitted_evaluation(world).pk
+    return Stage(
+        lambda world, actor: evaluation_services.return_evaluation(actor, Evaluation.objects.get(pk=pk), "证据不足")
+    )
+
+
+def _open_finding(world: w.World) -> Finding:
+    evaluation = _submitted_evaluation(
+        world, [{"text": "缺前后测", "requirement": "补齐量表", "due_on": date(2025, 10, 1)}]
+    )
+    evaluation_services.accept_evaluation(world.street_officer, evaluation)
+    return evaluation.findings.get()
+
+
+def report_rectification(world: w.World) -> Stage:
+    pk = _open_finding(world).pk
+    return Stage(
+        lambda world, actor: evaluation_services.report_rectification(
+            actor, Finding.objects.get(pk=pk), "已补齐", on=date(2025, 9, 20)
+        )
+    )
+
+
+def follow_up_rectification(world: w.World) -> Stage:
+    finding = _open_finding(world)
+    evaluation_services.report_rectification(world.managers[1], finding, "已补齐", on=date(2025, 9, 20))
+    return Stage(
+        lambda world, actor: evaluation_services.follow_up_rectification(
+            actor, Finding.objects.get(pk=finding.pk), accepted=True, verdict="属实", on=date(2025, 9, 25)
+        )
+    )
+
+
+def create_survey(world: w.World) -> Stage:
+    pk = _assigned_evaluation(world).pk
+    return Stage(lambda world, actor: evaluation_services.create_survey(actor, Evaluation.objects.get(pk=pk)))
+
+
+def issue_tokens(world: w.World) -> Stage:
+    pk = evaluation_services.create_survey(world.evaluator, _assigned_evaluation(world)).pk
+    return Stage(lambda world, actor: evaluation_services.issue_tokens(actor, Survey.objects.get(pk=pk), 3))
+
+
+def open_survey(world: w.World) -> Stage:
+    pk = evaluation_services.create_survey(world.evaluator, _assigned_evaluation(world)).pk
+    return Stage(lambda world, actor: evaluation_services.open_survey(actor, Survey.objects.get(pk=pk)))
+
+
 def raise_need(world: w.World) -> Stage:
     return Stage(
         lambda world, actor: needs_services.raise_need(
@@ -292,6 +382,15 @@ ACTIONS: dict[str, Callable[[w.World], Stage]] = {
     "record_expenditure": record_expenditure,
     "assign_evaluation": assign_evaluation,
     "submit_evaluation": submit_evaluation,
+    "copy_indicator_system": copy_indicator_system,
+    "define_indicator_system": define_indicator_system,
+    "score_evaluation": score_evaluation,
+    "return_evaluation": return_evaluation,
+    "report_rectification": report_rectification,
+    "follow_up_rectification": follow_up_rectification,
+    "create_survey": create_survey,
+    "issue_tokens": issue_tokens,
+    "open_survey": open_survey,
     "raise_need": raise_need,
 }
 
@@ -363,6 +462,53 @@ MATRIX: dict[str, dict[str, bool]] = {
         "agency social worker": False,
         "street officer": False,
     },
+    "copy_indicator_system": {
+        "department officer": True,
+        "staff": True,
+        "street officer": False,
+        "agency manager": False,
+        "evaluator": False,
+    },
+    "define_indicator_system": {
+        "department officer": True,
+        "street officer": False,
+        "other street officer": False,
+        "evaluator": False,
+        "agency manager": False,
+    },
+    "score_evaluation": {
+        "evaluator": True,
+        "staff": True,
+        "agency manager": False,
+        "agency social worker": False,
+        "street officer": False,
+        "department officer": False,
+    },
+    "return_evaluation": {
+        "street officer": True,  # the purchaser
+        "evaluator": False,
+        "agency manager": False,
+        "other street officer": False,
+        "department officer": False,
+    },
+    "report_rectification": {
+        "agency manager": True,
+        "agency social worker": False,
+        "other agency manager": False,
+        "evaluator": False,
+        "street officer": False,
+    },
+    "follow_up_rectification": {
+        "evaluator": True,
+        "street officer": True,  # the purchaser
+        "agency manager": False,
+        "other street officer": False,
+        "department officer": False,
+        "community worker": False,
+    },
+    "create_survey": {"evaluator": True, "agency manager": False, "street officer": False, "resident": False},
+    "issue_tokens": {"evaluator": True, "agency manager": False, "street officer": False, "community worker": False},
+    "open_survey": {"evaluator": True, "agency manager": False, "street officer": False},
     "raise_need": {
         "resident": True,
         "community worker": True,

@@ -95,10 +95,14 @@ def targets_met(facts: DeliveryFacts) -> Result:
 
 
 def milestones_on_time(facts: DeliveryFacts) -> Result:
-    due = [(d, a) for d, a in facts.milestones if d <= facts.day]
+    """Milestones due by the evaluation day, as that day knows them: an acceptance after it has not
+    happened yet, and a milestone still within its grace and not accepted is not judged yet."""
+    grace = timedelta(days=GRACE_DAYS)
+    known = [(d, a if a is not None and a <= facts.day else None) for d, a in facts.milestones if d <= facts.day]
+    due = [(d, a) for d, a in known if a is not None or d + grace < facts.day]
     if not due:
         return _no_data()
-    on_time = sum(1 for d, a in due if a is not None and a <= d + timedelta(days=GRACE_DAYS))
+    on_time = sum(1 for d, a in due if a is not None and a <= d + grace)
     return Result(Decimal(on_time) / len(due), Message(MILESTONES_BASIS, on_time=on_time, due=len(due)))
 
 

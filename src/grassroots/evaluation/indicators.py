@@ -63,9 +63,10 @@ def parse_weight(value: object) -> Decimal | None:
     """Points as an exact decimal, or None when the value is not a usable number."""
     try:
         weight = Decimal(str(value).strip())
+        # (quantize refuses a number too large for the context, such as 1e30: not usable either)
+        if not weight.is_finite() or weight <= 0 or weight != weight.quantize(CENT):
+            return None
     except (InvalidOperation, ValueError):
-        return None
-    if not weight.is_finite() or weight <= 0 or weight != weight.quantize(CENT):
         return None
     return weight
 
@@ -101,6 +102,19 @@ def depth_of(nodes: Sequence[Node]) -> dict[str, int]:
     return out
 
 
+def _on_cycle(node: Node, by_code: dict[str, Node]) -> bool:
+    """Whether following the parents from `node` leads back to it (a node merely under a cycle or under a
+    missing parent is not on one: the problem is reported where it is)."""
+    seen: set[str] = set()
+    current = node
+    while current.parent in by_code and current.code not in seen:
+        seen.add(current.code)
+        current = by_code[current.parent]
+        if current.code == node.code:
+            return True
+    return False
+
+
 def problems(nodes: Sequence[Node]) -> list[Message]:
     """Everything wrong with an indicator system, each said once; empty when it may be used."""
     found: list[Message] = []
@@ -125,7 +139,7 @@ def problems(nodes: Sequence[Node]) -> list[Message]:
             found.append(Message(UNKNOWN_PARENT, code=node.code, parent=node.parent))
     levels = depth_of(nodes)
     for node in nodes:
-        if node.parent in by_code and node.code not in levels:
+        if _on_cycle(node, by_code):
             found.append(Message(CYCLE, code=node.code))
         elif levels.get(node.code, 0) > MAX_DEPTH:
             found.append(Message(TOO_DEEP, code=node.code, depth=MAX_DEPTH))

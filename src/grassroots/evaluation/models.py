@@ -288,6 +288,9 @@ class SurveyResponse(models.Model):
 
 
 class SurveyAnswer(models.Model):
+    """One answer of a response; a random id too, so not even the numbering tells the order of answers."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     response = models.ForeignKey(
         SurveyResponse, verbose_name=_("response"), on_delete=models.CASCADE, related_name="answers"
     )

@@ -54,7 +54,7 @@ class Scorecard:
 
     def add(self, result: ProjectResult, share: Decimal) -> None:
         self.projects += 1
-        funds = result.amount * share
+        funds = (result.amount * share).quantize(CENT, rounding=ROUND_HALF_UP)  # money: two places
         self.funds += funds
         self._weighted += funds * result.score
         self.credit = (self.credit + result.score * share).quantize(CENT, rounding=ROUND_HALF_UP)

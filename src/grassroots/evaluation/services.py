@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -99,6 +100,8 @@ def copy_indicator_system(actor: Any, program: Program, *, source: IndicatorSyst
     A program that already has one gets it replaced, unless it is frozen.
     """
     _require_department(actor, program)
+    if source is not None:
+        source = IndicatorSystem.objects.get(pk=source.pk)  # as stored, not as the caller last saw it
     existing = IndicatorSystem.objects.select_for_update().filter(program=program).first()
     if existing is not None:
         if existing.frozen_on is not None:
@@ -154,6 +157,7 @@ def define_indicator_system(
     return system
 
 
+@transaction.atomic
 def freeze_indicators(actor: Any, program: Program, on: date | None = None) -> IndicatorSystem:
     """Called when a call of the program opens: what applicants read is what they will be judged by."""
     system = IndicatorSystem.objects.select_for_update().filter(program=program).first()
@@ -178,7 +182,9 @@ def evaluator_conflicts(evaluator: Organization, contract: Contract) -> list[str
         reasons.append(
             _("%(e)s shares staff with %(a)s: a conflict of interest.") % {"e": evaluator, "a": contract.agency}
         )
-    ties = Affiliation.objects.filter(expert__person__in=evaluator_staff, organization=contract.agency)
+    ties = Affiliation.objects.filter(expert__person__in=evaluator_staff, organization=contract.agency).filter(
+        Q(until__isnull=True) | Q(until__gte=timezone.localdate())
+    )
     if ties.exists():
         reasons.append(
             _("Staff of %(e)s declared ties with %(a)s: a conflict of interest.")
@@ -210,7 +216,7 @@ def assign_evaluation(
         raise RuleViolation(conflicts)
     if Evaluation.objects.filter(contract=contract, kind=kind).exists():
         raise RuleViolation(_("This contract already has that evaluation."))
-    if kind == Evaluation.Kind.FINAL and due_on is not None and due_on < contract.starts_on:
+    if due_on is not None and due_on < contract.starts_on:
         raise RuleViolation(_("An evaluation cannot be due before the contract starts."))
     program = _program_of(contract)
     system = IndicatorSystem.objects.filter(program=program).first() or freeze_indicators(actor, program)
@@ -276,13 +282,15 @@ def _points_of(raw: Any, item: EvaluationItem) -> Decimal:
         raise RuleViolation(
             _("“%(name)s”: “%(v)s” is not a number of points.") % {"name": item.name, "v": raw}
         ) from None
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+    if not value.is_finite():
         raise RuleViolation(_("“%(name)s”: points have at most two decimals.") % {"name": item.name})
-    if not Decimal(0) <= value <= item.weight:
+    if not Decimal(0) <= value <= item.weight:  # first: a huge number cannot even be rounded to the cent
         raise RuleViolation(
             _("“%(name)s” earns between 0 and %(max)s points, not %(v)s.")
             % {"name": item.name, "max": item.weight, "v": value}
         )
+    if value != value.quantize(Decimal("0.01")):
+        raise RuleViolation(_("“%(name)s”: points have at most two decimals.") % {"name": item.name})
     return value
 
 
@@ -372,10 +380,14 @@ def submit_evaluation(
     *,
     scores: Mapping[str, Mapping[str, Any]] | None = None,
     summary: str | None = None,
-    findings: Sequence[Mapping[str, Any]] = (),
+    findings: Sequence[Mapping[str, Any]] | None = None,
     on: date | None = None,
 ) -> Evaluation:
-    """Submit a complete evaluation: every indicator scored; the total gives the grade."""
+    """Submit a complete evaluation: every indicator scored; the total gives the grade.
+
+    `findings` replace those of an earlier submission; left out (None), a resubmission keeps them, as
+    it keeps the summary.
+    """
     evaluation = Evaluation.objects.select_for_update().select_related("contract").get(pk=evaluation.pk)
     _require_evaluator(actor, evaluation)
     _require_open(evaluation)
@@ -388,6 +400,20 @@ def submit_evaluation(
         raise RuleViolation(
             _("Score every indicator before submitting; missing: %(names)s.") % {"names": "; ".join(missing)}
         )
+    # Data that arrived after the evaluator scored an indicator by hand makes the points an override too.
+    unexplained = [
+        _("“%(name)s”: say why the points differ from the %(v)s the data gives.")
+        % {"name": i.name, "v": i.computed_points}
+        for i in leaves
+        if i.overridden and not i.comment
+    ]
+    if unexplained:
+        raise RuleViolation(unexplained)
+    if findings is None:
+        findings = [
+            {"text": f.text, "requirement": f.requirement, "due_on": f.due_on}
+            for f in evaluation.findings.order_by("position")
+        ]
     _add_findings(evaluation, findings, day)
     score = indicators.total(i.points for i in leaves if i.points is not None)
     transition(
@@ -461,11 +487,15 @@ def report_rectification(actor: Any, finding: Finding, response: str, on: date |
         raise RuleViolation(_("Rectification starts once the purchaser has accepted the evaluation."))
     if not response.strip():
         raise RuleViolation(_("Say what was rectified."))
+    day = on or timezone.localdate()
+    submitted = finding.evaluation.submitted_on
+    if submitted is not None and day < submitted:
+        raise RuleViolation(_("A rectification is reported after the evaluation that asked for it."))
     transition(
         finding,
         Finding.State.RESPONDED,
         actor=actor,
-        fields={"response": response.strip()[:MAX_TEXT], "responded_on": on or timezone.localdate()},
+        fields={"response": response.strip()[:MAX_TEXT], "responded_on": day},
     )
     return finding
 
@@ -519,6 +549,7 @@ def create_survey(
     questions: Sequence[tuple[str, str, str]] | None = None,
 ) -> Survey:
     """A survey of the residents a contract served, with the default questionnaire unless one is given."""
+    evaluation = Evaluation.objects.select_for_update().select_related("contract").get(pk=evaluation.pk)
     _require_evaluator(actor, evaluation)
     _require_open(evaluation)
     questions = list(questions if questions is not None else surveys.DEFAULT_QUESTIONS)
@@ -569,6 +600,8 @@ def issue_tokens(actor: Any, survey: Survey, count: int, *, handed_to: str = "")
 
 @transaction.atomic
 def open_survey(actor: Any, survey: Survey) -> Survey:
+    """Open a survey for answers, while its evaluation is still being scored."""
+    survey = Survey.objects.select_for_update().select_related("evaluation__contract").get(pk=survey.pk)
     _require_evaluator(actor, survey.evaluation)
     _require_open(survey.evaluation)
     transition(survey, Survey.State.OPEN, actor=actor)
@@ -577,8 +610,10 @@ def open_survey(actor: Any, survey: Survey) -> Survey:
 
 @transaction.atomic
 def close_survey(actor: Any, survey: Survey) -> Survey:
+    survey = Survey.objects.select_for_update().select_related("evaluation").get(pk=survey.pk)
     _require_evaluator(actor, survey.evaluation)
     transition(survey, Survey.State.CLOSED, actor=actor)
+    record(actor, "survey.responses", survey, after={"responses": survey.responses.count()})
     return survey
 
 
@@ -629,5 +664,6 @@ def answer_survey(token_text: str, answers: Mapping[int, Any]) -> Survey:
     SurveyAnswer.objects.bulk_create(
         SurveyAnswer(response=response, question=q, value=value, text=text) for q, value, text in rows
     )
-    record(None, "survey.answered", survey)
+    # Not audited one by one: a timed event per answer would tell the order and the time of each response.
+    # Closing the survey records how many came in.
     return survey
