@@ -1,21 +1,23 @@
 """The contract as a document to print, sign and stamp (PDF), and the amount in Chinese capital numerals.
 
-Chinese text is set in reportlab's built-in CID font STSong-Light: the PDF viewer supplies the glyphs
-(Adobe-GB1), so no font file is shipped or downloaded, and the text stays extractable.
+Chinese text is set in reportlab's built-in CID font STSong-Light (see `core.pdf`, shared with the
+evaluation reports): the PDF viewer supplies the glyphs, so no font file is shipped or downloaded.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from io import BytesIO
 from typing import Any
 
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from grassroots.core.money import format_cny, money
+from grassroots.core.pdf import Kit, localized, printable
 
 from .models import ChangeRequest, Contract, ContractLine, Tranche
+
+__all__ = ["capital_cny", "contract_pdf", "printable"]
 
 # --- amounts in capital numerals (大写) --------------------------------------------------------
 
@@ -89,33 +91,7 @@ def capital_cny(amount: Any) -> str:
 
 # --- the PDF ------------------------------------------------------------------------------------
 
-FONT = "STSong-Light"
-
-
-#: Characters STSong-Light lacks (they would print as boxes), and the glyphs it has in their place.
-SUBSTITUTES = str.maketrans({"\u00b7": "\u30fb", "\u2022": "\u30fb", "\u2027": "\u30fb", "\u00a5": "\uffe5"})
-
-
-def printable(text: str) -> str:
-    """`text` with the characters the built-in font lacks replaced by ones it has (· → ・, ¥ → ￥)."""
-    return text.translate(SUBSTITUTES)
-
-
-def _register_font() -> None:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-
-
-def _name(obj: Any, attr: str = "name") -> str:
-    """The name in the reader's language: the English one when reading English and it is filled in."""
-    if (get_language() or "").startswith("en"):
-        english = getattr(obj, f"{attr}_en", "")
-        if english:
-            return str(english)
-    return str(getattr(obj, attr))
+_name = localized
 
 
 def _title(contract: Contract) -> str:
@@ -137,35 +113,11 @@ def _quantity(value: Decimal) -> str:
 def contract_pdf(contract: Contract) -> bytes:
     """The contract, ready to print, sign and stamp: parties, term, amount (in figures and capitals), budget
     lines, milestones and tranches with the grade rule of the last one, indicators, changes, signature blocks."""
-    from reportlab.lib import colors
-    from reportlab.lib.enums import TA_CENTER
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import KeepTogether, Spacer
 
-    _register_font()
-    body = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=15, wordWrap="CJK")
-    cell = ParagraphStyle("cell", parent=body, fontSize=9, leading=12)
-    heading = ParagraphStyle("heading", parent=body, fontSize=12, leading=18, spaceBefore=8, spaceAfter=4)
-    title = ParagraphStyle("title", parent=body, fontSize=16, leading=24, alignment=TA_CENTER, spaceAfter=4)
-    subtitle = ParagraphStyle("subtitle", parent=body, alignment=TA_CENTER, spaceAfter=10)
-
-    def p(text: Any, style: ParagraphStyle = cell) -> Paragraph:
-        from xml.sax.saxutils import escape
-
-        return Paragraph(escape(printable(str(text))), style)
-
-    def table(rows: list[list[Any]], widths: list[float], *, header: bool = True) -> Table:
-        grid = Table([[c if isinstance(c, Paragraph) else p(c) for c in row] for row in rows], colWidths=widths)
-        style = [
-            ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ]
-        if header:
-            style.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")))
-        grid.setStyle(TableStyle(style))
-        return grid
+    kit = Kit()
+    p, table, body, heading, title, subtitle = kit.p, kit.table, kit.body, kit.heading, kit.title, kit.subtitle
 
     from grassroots.applications.models import BudgetHead
 
@@ -179,7 +131,7 @@ def contract_pdf(contract: Contract) -> bytes:
     changes = list(
         ChangeRequest.objects.filter(contract=contract, state=ChangeRequest.State.APPLIED).order_by("requested_at")
     )
-    width = A4[0] - 40 * mm
+    width = kit.width
 
     story: list[Any] = [
         p(_("Contract for the government purchase of social services"), title),
@@ -271,23 +223,9 @@ def contract_pdf(contract: Contract) -> bytes:
                 [0.20 * width, 0.45 * width, 0.35 * width],
             ),
         ]
-    story.append(
-        KeepTogether([p(_("Signatures and seals"), heading), _signature_blocks(contract, communities, p, body, width)])
-    )
+    story.append(KeepTogether([p(_("Signatures and seals"), heading), _signature_blocks(kit, contract, communities)]))
 
-    buffer = BytesIO()
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=18 * mm,
-        bottomMargin=18 * mm,
-        title=contract.number,
-        author=_name(contract.purchaser),
-    )
-    document.build(story)
-    return buffer.getvalue()
+    return kit.build(story, title=contract.number, author=_name(contract.purchaser))
 
 
 def _grade_rule(factors: dict[str, Any]) -> str:
@@ -317,17 +255,13 @@ def _change_details(change: ChangeRequest) -> str:
     return _("settlement %(amount)s") % {"amount": format_cny(change.amount)}
 
 
-def _signature_blocks(contract: Contract, communities: list[Any], p: Any, body: Any, width: float) -> Any:
-    from reportlab.lib import colors
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Table, TableStyle
-
+def _signature_blocks(kit: Kit, contract: Contract, communities: list[Any]) -> Any:
     def block(role: str, org: Any) -> list[Any]:
         return [
-            p(_("%(role)s: %(name)s") % {"role": role, "name": _name(org)}, body),
-            p(_("(seal)"), body),
-            p(_("Legal representative or authorised agent (signature): ____________"), body),
-            p(_("Date: ______ year ____ month ____ day"), body),
+            kit.p(_("%(role)s: %(name)s") % {"role": role, "name": _name(org)}, kit.body),
+            kit.p(_("(seal)"), kit.body),
+            kit.p(_("Legal representative or authorised agent (signature): ____________"), kit.body),
+            kit.p(_("Date: ______ year ____ month ____ day"), kit.body),
         ]
 
     blocks = [
@@ -335,19 +269,4 @@ def _signature_blocks(contract: Contract, communities: list[Any], p: Any, body: 
         block(_("Party B (service agency)"), contract.agency),
     ]
     blocks += [block(_("Partner community"), c) for c in communities]
-    if len(blocks) % 2:
-        blocks.append([])
-    rows = []
-    for left, right in zip(blocks[::2], blocks[1::2], strict=True):
-        rows.append([left, right])
-    grid = Table(rows, colWidths=[width / 2, width / 2], rowHeights=[45 * mm] * len(rows))
-    grid.setStyle(
-        TableStyle(
-            [
-                ("BOX", (0, 0), (-1, -1), 0.5, colors.black),
-                ("INNERGRID", (0, 0), (-1, -1), 0.5, colors.black),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]
-        )
-    )
-    return grid
+    return kit.signature_blocks(blocks)

@@ -48,18 +48,17 @@ class ContractProgress:
     alerts: list[progress.Alert] = field(default_factory=list)
 
 
-def _totals(contract_ids: Iterable[int]) -> dict[int, list[progress.Totals]]:
-    rows = (
-        ServiceRecord.objects.filter(contract_id__in=list(contract_ids))
-        .values("contract_id", "kind")
-        .annotate(
-            sessions=Count("pk"),
-            beneficiaries_sum=Sum("beneficiaries"),
-            hours=Sum("service_hours"),
-            volunteer=Sum("volunteer_hours"),
-            residents=Sum("resident_participants"),
-            last=Max("held_on"),
-        )
+def _totals(contract_ids: Iterable[int], until: date | None = None) -> dict[int, list[progress.Totals]]:
+    records = ServiceRecord.objects.filter(contract_id__in=list(contract_ids))
+    if until is not None:
+        records = records.filter(held_on__lte=until)
+    rows = records.values("contract_id", "kind").annotate(
+        sessions=Count("pk"),
+        beneficiaries_sum=Sum("beneficiaries"),
+        hours=Sum("service_hours"),
+        volunteer=Sum("volunteer_hours"),
+        residents=Sum("resident_participants"),
+        last=Max("held_on"),
     )
     out: dict[int, list[progress.Totals]] = defaultdict(list)
     for row in rows:
@@ -74,6 +73,11 @@ def _totals(contract_ids: Iterable[int]) -> dict[int, list[progress.Totals]]:
             )
         )
     return out
+
+
+def totals_of(contract: Contract, until: date | None = None) -> list[progress.Totals]:
+    """What the contract's service records add up to per kind, counting those held by `until`."""
+    return _totals([contract.pk], until).get(contract.pk, [])
 
 
 def _last_records(contract_ids: Iterable[int]) -> dict[int, date]:

@@ -10,18 +10,36 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Case, Count, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from grassroots.applications.models import Indicator
 from grassroots.contracts.models import Contract, ContractLine, Milestone
 from grassroots.contracts.selectors import visible_to as contracts_visible_to
 from grassroots.core.money import sum_of
+from grassroots.core.permissions import is_staff
 from grassroots.delivery import progress
+from grassroots.delivery import selectors as delivery_selectors
 from grassroots.delivery.models import Expenditure, ServiceRecord
-from grassroots.orgs.models import Organization, OrgKind
+from grassroots.funding.models import Call, Program
+from grassroots.orgs.models import Organization, OrgKind, Role
+from grassroots.orgs.selectors import orgs_where
 
-from . import computed, indicators, scorecards
+from . import computed, indicators, scorecards, surveys
 from .models import (
     Evaluation,
     EvaluationItem,
@@ -31,6 +49,8 @@ from .models import (
     Survey,
     SurveyAnswer,
     SurveyQuestion,
+    SurveyResponse,
+    SurveyToken,
 )
 
 # --- indicator systems -----------------------------------------------------------------------------
@@ -75,23 +95,7 @@ def copyable_systems(department: Organization) -> QuerySet[IndicatorSystem]:
 def delivery_facts(contract: Contract, day: date, *, final: bool) -> computed.DeliveryFacts:
     """The contract's delivery up to `day` (records and spending after it do not count)."""
     records = ServiceRecord.objects.filter(contract=contract, held_on__lte=day)
-    totals = [
-        progress.Totals(
-            row["kind"],
-            row["sessions"],
-            row["beneficiaries_sum"] or 0,
-            Decimal(str(row["hours"] or 0)),
-            Decimal(str(row["volunteer"] or 0)),
-            row["residents"] or 0,
-        )
-        for row in records.values("kind").annotate(
-            sessions=Count("pk"),
-            beneficiaries_sum=Sum("beneficiaries"),
-            hours=Sum("service_hours"),
-            volunteer=Sum("volunteer_hours"),
-            residents=Sum("resident_participants"),
-        )
-    ]
+    totals = delivery_selectors.totals_of(contract, until=day)
     targets = []
     for indicator in Indicator.objects.filter(application_id=contract.award.application_id).order_by("pk"):
         if indicator.measure == "manual":
@@ -268,7 +272,7 @@ def rectifications_of(agency: Organization) -> QuerySet[Finding]:
             evaluation__state=Evaluation.State.ACCEPTED,
             state__in=[Finding.State.OPEN, Finding.State.RESPONDED],
         )
-        .select_related("evaluation__contract")
+        .select_related("evaluation__contract__agency", "evaluation__contract__award__application")
         .order_by("due_on", "pk")
     )
 
@@ -281,7 +285,7 @@ def rectifications_to_follow(user: Any) -> QuerySet[Finding]:
             evaluation__state=Evaluation.State.ACCEPTED,
             state__in=[Finding.State.OPEN, Finding.State.RESPONDED],
         )
-        .select_related("evaluation__contract", "evaluation__contract__agency")
+        .select_related("evaluation__contract__agency", "evaluation__contract__award__application")
         .order_by("due_on", "pk")
     )
 
@@ -363,3 +367,160 @@ def community_ranking(street: Organization, year: int) -> list[tuple[Organizatio
     cards = scorecards.ranking(communities, year)
     orgs = Organization.objects.in_bulk([c.org_id for c in cards])
     return [(orgs[c.org_id], c) for c in cards if c.org_id in orgs]
+
+
+# --- what the pages read -------------------------------------------------------------------------
+
+
+def for_page(user: Any) -> QuerySet[Evaluation]:
+    """Evaluations `user` may open, with what their page shows beside them."""
+    return visible_to(user).select_related(
+        "contract__agency",
+        "contract__purchaser",
+        "contract__category",
+        "contract__award__application__call__program",
+        "evaluator",
+        "system",
+    )
+
+
+def findings_visible_to(user: Any) -> QuerySet[Finding]:
+    return Finding.objects.filter(evaluation__in=visible_to(user).values("pk")).select_related(
+        "evaluation__contract__agency", "evaluation__contract__purchaser", "evaluation__evaluator"
+    )
+
+
+def surveys_visible_to(user: Any) -> QuerySet[Survey]:
+    """Surveys are seen by whoever sees their evaluation."""
+    return Survey.objects.filter(evaluation__in=visible_to(user).values("pk")).select_related(
+        "evaluation__contract__agency", "evaluation__contract__award__application", "evaluation__evaluator"
+    )
+
+
+def _with_counts(surveys: QuerySet[Survey]) -> QuerySet[Survey]:
+    """Annotate `issued` and `answered` (tokens issued, responses), each counted without multiplying the other."""
+    issued = SurveyToken.objects.filter(survey=OuterRef("pk")).values("survey").annotate(n=Count("pk")).values("n")
+    answered = SurveyResponse.objects.filter(survey=OuterRef("pk")).values("survey").annotate(n=Count("pk")).values("n")
+    return surveys.annotate(
+        issued=Coalesce(Subquery(issued, output_field=IntegerField()), 0),
+        answered=Coalesce(Subquery(answered, output_field=IntegerField()), 0),
+    )
+
+
+def surveys_of_evaluator(user: Any, evaluator: Organization) -> QuerySet[Survey]:
+    """An evaluator's surveys with tokens issued and responses, open ones first."""
+    return (
+        _with_counts(surveys_visible_to(user).filter(evaluation__evaluator=evaluator))
+        .annotate(
+            open_first=Case(
+                When(state=Survey.State.OPEN, then=Value(0)),
+                When(state=Survey.State.DRAFT, then=Value(1)),
+                default=Value(2),
+            )
+        )
+        .order_by("open_first", "-pk")
+    )
+
+
+def surveys_of(evaluation: Evaluation) -> QuerySet[Survey]:
+    return _with_counts(Survey.objects.filter(evaluation=evaluation)).order_by("pk")
+
+
+def unused_serials(survey: Survey) -> list[tuple[int, str]]:
+    """The serial numbers (and who the sheet was handed to) of the tokens not used yet: what a sheet prints."""
+    return list(
+        SurveyToken.objects.filter(survey=survey, used=False).order_by("serial").values_list("serial", "handed_to")
+    )
+
+
+@dataclass(frozen=True)
+class TokenBatch:
+    handed_to: str
+    first: int
+    last: int
+    issued: int
+    used: int
+
+
+def token_batches(survey: Survey) -> list[TokenBatch]:
+    """Tokens by whom they were handed to: how many were issued and used (never which answered what)."""
+    rows = (
+        SurveyToken.objects.filter(survey=survey)
+        .values("handed_to")
+        .annotate(first=Min("serial"), last=Max("serial"), issued=Count("pk"), used=Count("pk", filter=Q(used=True)))
+        .order_by("first")
+    )
+    return [TokenBatch(r["handed_to"], r["first"], r["last"], r["issued"], r["used"]) for r in rows]
+
+
+def token_state(text: str) -> tuple[Survey | None, bool]:
+    """The survey a typed code belongs to, and whether the code was used (None, False for no such code)."""
+    token = (
+        SurveyToken.objects.filter(digest=surveys.digest(text))
+        .select_related("survey__evaluation__contract__award__application", "survey__evaluation__contract__agency")
+        .first()
+    )
+    if token is None:
+        return None, False
+    return token.survey, token.used
+
+
+def awaiting_acceptance(user: Any, purchaser: Organization) -> QuerySet[Evaluation]:
+    """Submitted evaluations of the purchaser's contracts, waiting for it to accept or return them."""
+    return (
+        visible_to(user)
+        .filter(contract__purchaser=purchaser, state=Evaluation.State.SUBMITTED)
+        .select_related("contract__agency", "contract__award__application", "evaluator")
+        .order_by("submitted_on", "pk")
+    )
+
+
+def programs_visible_to(user: Any) -> QuerySet[Program]:
+    """Programs once opened are public documents; a draft only to its department's officers."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Program.objects.none()
+    if is_staff(user):
+        return Program.objects.all()
+    return Program.objects.filter(
+        ~Q(state=Program.State.DRAFT) | Q(department__in=orgs_where(user, Role.OFFICER))
+    ).select_related("department")
+
+
+def systems_of(programs: Iterable[Program]) -> dict[int, IndicatorSystem]:
+    """The programs' own indicator systems, by program id (a program without one uses the default)."""
+    return {s.program_id: s for s in IndicatorSystem.objects.filter(program__in=[p.pk for p in programs])}
+
+
+def calls_of_program(program: Program) -> QuerySet[Call]:
+    return Call.objects.filter(program=program).exclude(state=Call.State.DRAFT).order_by("opens_on", "pk")
+
+
+def performance_mean(agency: Organization) -> Decimal | None:
+    mean = PerformanceRecord.objects.filter(agency=agency).aggregate(mean=Avg("score"))["mean"]
+    return None if mean is None else Decimal(mean).quantize(Decimal("0.01"))
+
+
+def latest_performance(agency: Organization, limit: int = 5) -> list[PerformanceRecord]:
+    return list(performance_of(agency).select_related("contract__award__application")[:limit])
+
+
+@dataclass(frozen=True)
+class Computed:
+    points: Decimal | None
+    basis: Any  # the Message as stored data
+
+
+def computed_preview(evaluation: Evaluation, day: date) -> dict[str, Computed]:
+    """What the data gives each computed and survey leaf as of `day`, without writing it: the scoring form
+    shows it before the evaluator's first save (saving stores the same values, see `services.refresh_computed`)."""
+    leaves = [i for i in evaluation.items.all() if i.is_leaf and i.source not in ("", "manual")]
+    if not leaves:
+        return {}
+    facts = delivery_facts(evaluation.contract, day, final=evaluation.kind == Evaluation.Kind.FINAL)
+    answers = survey_facts(evaluation)
+    out = {}
+    for item in leaves:
+        result = computed.compute(item.metric, facts, answers)
+        value = None if result.attainment is None else indicators.points(item.weight, result.attainment)
+        out[item.code] = Computed(value, result.basis.as_data())
+    return out

@@ -31,6 +31,38 @@ class Section:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ProgramLine:
+    """A department's program with what it committed and its indicator system (None: the default)."""
+
+    row: Any  # funding.selectors.ProgramRow
+    system: Any  # evaluation.models.IndicatorSystem | None
+
+    @property
+    def program(self) -> Any:
+        return self.row.program
+
+    @property
+    def committed(self) -> Any:
+        return self.row.committed
+
+    @property
+    def left(self) -> Any:
+        return self.row.left
+
+
+def _programs(department: Organization) -> list[ProgramLine]:
+    rows = funding.programs_of(department)
+    systems = evaluation.systems_of([row.program for row in rows])
+    return [ProgramLine(row, systems.get(row.program.pk)) for row in rows]
+
+
+def _rectifications(findings: Any) -> dict[str, Any]:
+    """Rectifications as a section lists them: the first fifty, and which of them are overdue."""
+    listed = list(findings[:50])
+    return {"rectifications": listed, "overdue": {f.pk for f in evaluation.overdue(listed)}}
+
+
 def _alerts(contracts_seen: Any) -> list[tuple[Any, list[Any]]]:
     """Running contracts that need attention today, with their alerts (the dashboard's first question)."""
     listed = list(contracts_seen)
@@ -47,7 +79,7 @@ def _section(user: Any, membership: Membership) -> Section | None:
             role,
             org,
             {
-                "programs": funding.programs_of(org),
+                "programs": _programs(org),
                 "calls": funding.calls_of_department(user, org),
                 "contracts": contracts.in_department(user, org),
             },
@@ -63,6 +95,10 @@ def _section(user: Any, membership: Membership) -> Section | None:
                 "applications": applications.to_calls_of(user, org),
                 "contracts": contracts.purchased_by(user, org),
                 "alerts": _alerts(contracts.purchased_by(user, org)),
+                "awaiting": evaluation.awaiting_acceptance(user, org),
+                **_rectifications(
+                    evaluation.rectifications_to_follow(user).filter(evaluation__contract__purchaser=org)
+                ),
             },
         )
     if membership.role == Role.COMMUNITY_WORKER:
@@ -86,6 +122,8 @@ def _section(user: Any, membership: Membership) -> Section | None:
                 "applications": applications.led_by(user, org),
                 "contracts": contracts.of_agency(user, org),
                 "alerts": _alerts(contracts.of_agency(user, org)),
+                **_rectifications(evaluation.rectifications_of(org)),
+                "performance": evaluation.latest_performance(org),
             },
         )
     if membership.role == Role.SOCIAL_WORKER:
@@ -97,7 +135,16 @@ def _section(user: Any, membership: Membership) -> Section | None:
             {"contracts": contracts.of_agency(user, org), "records": delivery.recent_records_of(person)},
         )
     if org.kind == OrgKind.EVALUATOR:
-        return Section("evaluator", role, org, {"evaluations": evaluation.of_evaluator(user, org)})
+        return Section(
+            "evaluator",
+            role,
+            org,
+            {
+                "evaluations": evaluation.of_evaluator(user, org),
+                "surveys": evaluation.surveys_of_evaluator(user, org)[:20],
+                **_rectifications(evaluation.rectifications_to_follow(user).filter(evaluation__evaluator=org)),
+            },
+        )
     if membership.role == Role.RESIDENT:
         return Section("resident", role, org, {"needs": needs.of_community(org)})
     return None

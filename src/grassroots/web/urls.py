@@ -2,6 +2,7 @@ from django.urls import path
 
 from grassroots.applications import views as application_views
 from grassroots.contracts import views as contract_views
+from grassroots.evaluation import views as evaluation_views
 from grassroots.funding import views as funding_views
 
 from . import views
@@ -18,4 +19,24 @@ urlpatterns = [
     ),
     path("contracts/<int:pk>/import/", contract_views.import_file, name="contract-import"),
     path("contracts/<int:pk>/pdf/", contract_views.contract_pdf, name="contract-pdf"),
+    # evaluation: the report, the evaluator's scoring, acceptance and rectification
+    path("evaluations/<int:pk>/", evaluation_views.evaluation_detail, name="evaluation-detail"),
+    path("evaluations/<int:pk>/pdf/", evaluation_views.evaluation_pdf, name="evaluation-pdf"),
+    path("evaluations/<int:pk>/score/", evaluation_views.evaluation_score, name="evaluation-score"),
+    path("evaluations/<int:pk>/decide/", evaluation_views.evaluation_decide, name="evaluation-decide"),
+    path("evaluations/<int:pk>/surveys/new/", evaluation_views.survey_create, name="survey-create"),
+    path("findings/<int:pk>/rectify/", evaluation_views.finding_rectify, name="finding-rectify"),
+    path("findings/<int:pk>/follow-up/", evaluation_views.finding_follow_up, name="finding-follow-up"),
+    # satisfaction surveys: the evaluator's pages, then the public ones (no login)
+    path("surveys/<int:pk>/", evaluation_views.survey_detail, name="survey-detail"),
+    path("surveys/<int:pk>/tokens/", evaluation_views.survey_tokens, name="survey-tokens"),
+    path("surveys/<int:pk>/state/", evaluation_views.survey_state, name="survey-state"),
+    path("surveys/<int:pk>/sheet.pdf", evaluation_views.survey_sheet, name="survey-sheet"),
+    path("s/", evaluation_views.public_survey_entry, name="public-survey-entry"),
+    path("s/thanks/", evaluation_views.public_survey_thanks, name="public-survey-thanks"),
+    path("s/<str:token>/", evaluation_views.public_survey, name="public-survey"),
+    # indicator systems and the results organizations are credited with
+    path("programs/<int:pk>/indicators/", evaluation_views.program_indicators, name="program-indicators"),
+    path("programs/<int:pk>/indicators.xlsx", evaluation_views.program_indicators_xlsx, name="program-indicators-xlsx"),
+    path("orgs/<int:pk>/", evaluation_views.org_profile, name="org-profile"),
 ]
