@@ -8,51 +8,24 @@ instead of waiting), so the test runs where CI runs the suite on PostgreSQL.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from django.db import connection, connections
-from django.utils import translation
+from django.db import connection
 
 from grassroots.contracts import services as contract_services
 from grassroots.contracts.models import Payment, Tranche
 from grassroots.core.audit import verify
 from grassroots.core.errors import RuleViolation
 from tests import world as w
-
-THREADS = 12
+from tests.concurrency import THREADS, race
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: run with DATABASE_URL set"),
 ]
-
-
-def race(target: Any, count: int) -> list[Any]:
-    """Run `target(i)` in `count` threads released at once; return what each returned or raised."""
-    barrier = threading.Barrier(count)
-    outcomes: list[Any] = [None] * count
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            with translation.override("en"):  # each thread starts in the default language
-                outcomes[i] = target(i)
-        except Exception as exc:  # the outcome under test
-            outcomes[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from grassroots.core.errors import RuleViolation
 from grassroots.evaluation import services as evaluation_services
 from grassroots.evaluation.models import Evaluation, Survey, SurveyAnswer, SurveyQuestion, SurveyResponse, SurveyToken
 from tests import world as w
-from tests.contracts.test_concurrent_payment import THREADS, race
+from tests.concurrency import THREADS, race
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -66,23 +66,25 @@ def _require_department(actor: Any, program: Program) -> None:
     )
 
 
+def _stored(node: indicators.Node) -> dict[str, Any]:
+    """A node as the columns an indicator row and an evaluation item share."""
+    return {
+        "code": node.code,
+        "parent_code": node.parent,
+        "name": node.name,
+        "name_en": node.name_en,
+        "weight": node.weight,
+        "source": node.source,
+        "metric": node.metric,
+        "rubric": node.rubric,
+        "rubric_en": node.rubric_en,
+    }
+
+
 def _store_nodes(system: IndicatorSystem, nodes: Sequence[indicators.Node]) -> None:
     system.nodes.all().delete()
     IndicatorNode.objects.bulk_create(
-        IndicatorNode(
-            system=system,
-            position=i,
-            code=n.code,
-            parent_code=n.parent,
-            name=n.name,
-            name_en=n.name_en,
-            weight=n.weight,
-            source=n.source,
-            metric=n.metric,
-            rubric=n.rubric,
-            rubric_en=n.rubric_en,
-        )
-        for i, n in enumerate(nodes)
+        IndicatorNode(system=system, position=i, **_stored(n)) for i, n in enumerate(nodes)
     )
 
 
@@ -226,20 +228,7 @@ def assign_evaluation(
     nodes = nodes_of(system)
     leaf_codes = {n.code for n in indicators.leaves(nodes)}
     EvaluationItem.objects.bulk_create(
-        EvaluationItem(
-            evaluation=evaluation,
-            position=i,
-            code=n.code,
-            parent_code=n.parent,
-            name=n.name,
-            name_en=n.name_en,
-            weight=n.weight,
-            is_leaf=n.code in leaf_codes,
-            source=n.source,
-            metric=n.metric,
-            rubric=n.rubric,
-            rubric_en=n.rubric_en,
-        )
+        EvaluationItem(evaluation=evaluation, position=i, is_leaf=n.code in leaf_codes, **_stored(n))
         for i, (_level, n) in enumerate(indicators.ordered(nodes))
     )
     record(actor, "evaluation.assigned", evaluation, after={"evaluator": evaluator.pk, "kind": kind})
