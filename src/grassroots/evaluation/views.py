@@ -25,6 +25,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from grassroots.contracts.selectors import visible_to as contracts_visible_to
 from grassroots.core.errors import Forbidden, RuleViolation
 from grassroots.delivery.imports import read_bytes
+from grassroots.needs import selectors as needs_selectors
+from grassroots.needs import views as needs_views
 from grassroots.orgs.models import Organization, OrgKind, Role
 from grassroots.orgs.selectors import acts_for
 
@@ -608,6 +610,12 @@ def org_profile(request: HttpRequest, pk: int) -> HttpResponse:
                 is_manager=True,
             )
     elif org.kind in (OrgKind.STREET, OrgKind.COMMUNITY):
+        if org.kind == OrgKind.COMMUNITY and needs_selectors.sees_community(request.user, org):
+            context.update(
+                funnel=needs_views.funnel(needs_selectors.lifecycle(org)),
+                community=org,
+                meetings=list(needs_selectors.meetings_of(org)[:5]),
+            )
         cards = selectors.scorecards_of(org)
         context["cards"] = _card_rows(cards)
         if org.kind == OrgKind.STREET and cards:

@@ -95,6 +95,7 @@ def _section(user: Any, membership: Membership) -> Section | None:
                 "applications": applications.to_calls_of(user, org),
                 "contracts": contracts.purchased_by(user, org),
                 "alerts": _alerts(contracts.purchased_by(user, org)),
+                "prioritised": needs.prioritised_in(org),
                 "awaiting": evaluation.awaiting_acceptance(user, org),
                 **_rectifications(
                     evaluation.rectifications_to_follow(user).filter(evaluation__contract__purchaser=org)
@@ -107,7 +108,8 @@ def _section(user: Any, membership: Membership) -> Section | None:
             role,
             org,
             {
-                "needs": needs.of_community(org),
+                "needs": needs.open_needs(org),
+                "meetings": needs.running(org),
                 "applications": applications.partnered_by(user, org),
                 "contracts": contracts.partnered_by(user, org),
             },
@@ -146,8 +148,18 @@ def _section(user: Any, membership: Membership) -> Section | None:
             },
         )
     if membership.role == Role.RESIDENT:
-        return Section("resident", role, org, {"needs": needs.of_community(org)})
+        return Section("resident", role, org, _resident(user, org))
     return None
+
+
+def _resident(user: Any, community: Organization) -> dict[str, Any]:
+    """A resident's view of their community: its needs, the needs they raised, the meetings they may vote in."""
+    return {
+        "needs": needs.of_community(community),
+        "mine": needs.raised_by_person(person_of(user), community),
+        "to_vote": needs.to_vote(user, community),
+        "may_raise": needs.may_raise(user, community),
+    }
 
 
 def home_sections(user: Any) -> list[Section]:
@@ -167,9 +179,7 @@ def home_sections(user: Any) -> list[Section]:
     person = person_of(user)
     if person is not None and person.home_community is not None and person.home_community.pk not in resident_of:
         community = person.home_community
-        sections.append(
-            Section("resident", str(Role.RESIDENT.label), community, {"needs": needs.of_community(community)})
-        )
+        sections.append(Section("resident", str(Role.RESIDENT.label), community, _resident(user, community)))
     if is_staff(user) and not sections:
         sections.append(
             Section(

@@ -4,6 +4,7 @@ from grassroots.applications import views as application_views
 from grassroots.contracts import views as contract_views
 from grassroots.evaluation import views as evaluation_views
 from grassroots.funding import views as funding_views
+from grassroots.needs import views as needs_views
 
 from . import views
 
@@ -11,6 +12,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("calls/<int:pk>/", funding_views.call_detail, name="call-detail"),
     path("applications/<int:pk>/", application_views.application_detail, name="application-detail"),
+    path("applications/<int:pk>/needs/", application_views.application_needs, name="application-needs"),
     path("contracts/<int:pk>/", contract_views.contract_detail, name="contract-detail"),
     path(
         "contracts/<int:pk>/import/<str:kind>.<str:fmt>",
@@ -39,4 +41,14 @@ urlpatterns = [
     path("programs/<int:pk>/indicators/", evaluation_views.program_indicators, name="program-indicators"),
     path("programs/<int:pk>/indicators.xlsx", evaluation_views.program_indicators_xlsx, name="program-indicators-xlsx"),
     path("orgs/<int:pk>/", evaluation_views.org_profile, name="org-profile"),
+    # residents' needs and community consultation (议事协商)
+    path("communities/<int:pk>/needs/", needs_views.community_needs, name="community-needs"),
+    path("communities/<int:pk>/needs/new/", needs_views.need_raise, name="need-raise"),
+    path("communities/<int:pk>/meetings/new/", needs_views.meeting_plan, name="meeting-plan"),
+    path("needs/<int:pk>/", needs_views.need_detail, name="need-detail"),
+    path("needs/<int:pk>/decide/", needs_views.need_decide, name="need-decide"),
+    path("meetings/<int:pk>/", needs_views.meeting_detail, name="meeting-detail"),
+    path("meetings/<int:pk>/state/", needs_views.meeting_state, name="meeting-state"),
+    path("meetings/<int:pk>/seat/", needs_views.meeting_seat, name="meeting-seat"),
+    path("meetings/<int:pk>/ballot/", needs_views.meeting_ballot, name="meeting-ballot"),
 ]
