@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from grassroots.applications import views as application_views
 from grassroots.contracts import views as contract_views
@@ -10,6 +10,13 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # each stage's own pages (forms and lists) live in its app's urls.py
+    path("", include("grassroots.funding.urls")),
+    path("", include("grassroots.review.urls")),
+    path("", include("grassroots.awards.urls")),
+    path("", include("grassroots.applications.urls")),
+    path("", include("grassroots.contracts.urls")),
+    path("", include("grassroots.delivery.urls")),
     path("calls/<int:pk>/", funding_views.call_detail, name="call-detail"),
     path("applications/<int:pk>/", application_views.application_detail, name="application-detail"),
     path("applications/<int:pk>/needs/", application_views.application_needs, name="application-needs"),

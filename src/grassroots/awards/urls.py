@@ -1,0 +1,5 @@
+"""Pages of the awards stage (included by grassroots.web.urls)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
