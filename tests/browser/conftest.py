@@ -54,10 +54,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
+@pytest.fixture(scope="module")
+def chromium(django_db_blocker: Any) -> Iterator[Any]:
+    """One Chromium per module, started after the shared world of `tests/conftest.py` is rolled back.
+
+    Playwright's sync API runs an event loop in this thread while the browser lives; Django then hands the
+    thread other database connections, from which an earlier module's open world could not be reached.
+    So the world is closed first, and the browser (and its loop) ends with the module.
+    """
     from playwright.sync_api import sync_playwright
 
+    from tests.conftest import _close_world
+
+    _close_world(django_db_blocker)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
         yield browser

@@ -21,7 +21,7 @@ from grassroots.core.money import money, split, sum_of
 from grassroots.core.permissions import require
 from grassroots.core.transitions import transition
 from grassroots.orgs.models import Organization, OrgKind, Role
-from grassroots.orgs.selectors import acts_for
+from grassroots.orgs.selectors import acts_for, communities_of
 
 from .models import Aggregation, AwardRule, Call, Criterion, Envelope, Program, ServiceCategory
 
@@ -56,8 +56,11 @@ def _check_grade_factors(factors: dict[str, Any]) -> dict[str, str]:
         raise RuleViolation(_("The final-grade rule needs a factor for each grade: excellent, good, pass, fail."))
     out = {}
     for grade, value in factors.items():
-        factor = Decimal(str(value))
-        if not Decimal(0) <= factor <= Decimal(1):
+        try:
+            factor = Decimal(str(value))
+        except ArithmeticError:
+            raise RuleViolation(_("A grade factor must be a number.")) from None
+        if not factor.is_finite() or not Decimal(0) <= factor <= Decimal(1):
             raise RuleViolation(_("A grade factor lies between 0 and 1."))
         out[grade] = str(factor)
     return out
@@ -84,9 +87,14 @@ def create_program(
     if department.kind != OrgKind.DEPARTMENT:
         raise RuleViolation(_("Only a purchasing department issues programs."))
     _require_officer(actor, department)
+    if not title.strip():
+        raise RuleViolation(_("A program needs a title."))
+    if not 2000 <= fiscal_year <= 2100:
+        raise RuleViolation(_("%(y)s is not a fiscal year.") % {"y": fiscal_year})
     amount = money(budget)
     if amount <= 0:
         raise RuleViolation(_("A program needs a positive budget."))
+    fee_cap, personnel_cap = _points(management_fee_cap), _points(personnel_share_cap)
     if not 1 <= max_term_months <= 36:
         raise RuleViolation(_("A contract term lies between 1 and 36 months."))
     categories = list(categories)
@@ -104,8 +112,8 @@ def create_program(
         grade_factors=_check_grade_factors(
             grade_factors or {"excellent": "1", "good": "1", "pass": "0.8", "fail": "0"}
         ),
-        management_fee_cap=Decimal(str(management_fee_cap)),
-        personnel_share_cap=Decimal(str(personnel_share_cap)),
+        management_fee_cap=fee_cap,
+        personnel_share_cap=personnel_cap,
         max_term_months=max_term_months,
     )
     program.categories.set(categories)
@@ -204,6 +212,8 @@ def create_call(
     program = Program.objects.select_for_update().get(pk=program.pk)
     if program.state != Program.State.OPEN:
         raise RuleViolation(_("Calls can be opened only on an open program."))
+    if not title.strip():
+        raise RuleViolation(_("A call needs a title."))
     if envelope is not None:
         if envelope.program_id != program.pk:
             raise RuleViolation(_("The envelope belongs to another program."))
@@ -235,6 +245,8 @@ def create_call(
         raise RuleViolation(_("At least one criterion must be scored by the reviewers."))
     if reviewers_per_application < 1:
         raise RuleViolation(_("Each application needs at least one reviewer."))
+    if reviewers_per_application > 20:
+        raise RuleViolation(_("An application is read by at most 20 reviewers."))
     if aggregation not in Aggregation.values:
         raise RuleViolation(_("Unknown way of aggregating scores: %(a)s") % {"a": aggregation})
     if award_rule not in AwardRule.values:
@@ -251,7 +263,14 @@ def create_call(
         caps[code] = str(money(cap))
     if max_awards_per_agency is not None and max_awards_per_agency < 1:
         raise RuleViolation(_("The most awards per agency is at least one."))
+    if max_awards_per_agency is not None and max_awards_per_agency > 1000:
+        raise RuleViolation(_("The most awards per agency is at most 1000."))
     threshold, default_score = _points(disagreement_threshold), _points(performance_default)
+    minimum = _points(min_score)
+    needs = list(needs)
+    area = set(communities_of(issuer).values_list("pk", flat=True))
+    if any(n.community_id not in area for n in needs):
+        raise RuleViolation(_("A call bundles only needs of the communities %(o)s covers.") % {"o": issuer})
     ceiling = money(max_request) if max_request is not None else amount + matching
     if not 0 < ceiling <= amount + matching:
         raise RuleViolation(
@@ -268,7 +287,7 @@ def create_call(
         funds=amount,
         matching_funds=matching,
         max_request=ceiling,
-        min_score=Decimal(str(min_score)),
+        min_score=minimum,
         reviewers_per_application=reviewers_per_application,
         opens_on=opens_on,
         closes_on=closes_on,
@@ -282,7 +301,7 @@ def create_call(
         publicity_days=publicity_days,
     )
     call.categories.set(categories)
-    call.needs.set(list(needs))
+    call.needs.set(needs)
     for position, (name, name_en, weight, source) in enumerate(rows):
         Criterion.objects.create(call=call, name=name, name_en=name_en, weight=weight, position=position, source=source)
     record(
