@@ -259,6 +259,13 @@ def assign_by_hand(actor: Any, application: Application, expert: Expert) -> Revi
     _require_issuer(actor, call)
     if call.state != Call.State.REVIEW:
         raise RuleViolation(_("Reviewers can be changed only while the call is under review."))
+    # The states as stored now: the caller's objects may predate the screening.
+    if Application.objects.filter(pk=application.pk).values_list("state", flat=True).first() != (
+        Application.State.ELIGIBLE
+    ):
+        raise RuleViolation(_("Only an eligible application is given reviewers."))
+    if not Expert.objects.filter(pk=expert.pk, active=True).exists():
+        raise RuleViolation(_("%(e)s is no longer in the active expert pool.") % {"e": expert})
     reasons = detect_conflicts(expert, application) + list(
         Conflict.objects.filter(expert=expert, application=application).values_list("reason", flat=True)
     )
