@@ -369,6 +369,7 @@ def _call_page(request: HttpRequest, call: Call, post: Any = None, status: int =
             .filter(pk__in={n.community_id for n in [*prioritised, *detail["needs"]]})
             .values_list("pk", flat=True)
         ),
+        "officer": officer,
         "can_open": officer and allowed(call, Call.State.OPEN),
         "can_close": officer and call.state == Call.State.OPEN,
         "can_cancel": officer and allowed(call, Call.State.CANCELLED),
@@ -403,4 +404,4 @@ def call_state(request: HttpRequest, pk: int) -> HttpResponse:
         call.refresh_from_db()
         return _call_page(request, call, request.POST, refused(request, problem))
     messages.success(request, done)
-    return redirect("call-detail", pk=call.pk)
+    return redirect("call-review" if action == "close" else "call-detail", pk=call.pk)
