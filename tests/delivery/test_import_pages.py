@@ -63,7 +63,7 @@ def test_only_the_agency_may_upload(world: w.World) -> None:
     worker = world.social_workers[1][0].name
     file = csv_file([f"2025-04-08,小组,小组活动,{worker},10,2,0,0,0,,"])
     street = browser(world.street_officer)
-    assert 'action="/contracts/' not in street.get(f"/contracts/{contract.pk}/").content.decode()
+    assert f'action="/contracts/{contract.pk}/import/"' not in street.get(f"/contracts/{contract.pk}/").content.decode()
     assert street.post(f"/contracts/{contract.pk}/import/", {"kind": "records", "file": file}).status_code == 403
     other = browser(world.managers[2])
     assert other.post(f"/contracts/{contract.pk}/import/", {"kind": "records", "file": file}).status_code == 404

@@ -13,17 +13,24 @@ never sees one that was not funded.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from grassroots.core.messages import Message
+from grassroots.core.money import total
 from grassroots.core.permissions import is_staff
 from grassroots.funding.models import Call
 from grassroots.orgs.models import Organization, OrgKind, Role
 from grassroots.orgs.selectors import agencies_staffed_by, orgs_where
+from grassroots.review import eligibility
 from grassroots.review.models import Review
 
-from .models import Application
+from .models import Application, BudgetHead
 
 
 def visible_to(user: Any) -> QuerySet[Application]:
@@ -91,3 +98,117 @@ def application_detail(application: Application) -> dict[str, Any]:
         "budget_lines": list(application.budget_lines.all()),
         "matching_funds": list(application.matching_funds.all()),
     }
+
+
+# --- writing an application: who may lead one, and the budget's totals against the program's rules -----------
+
+
+def agencies_managed_by(user: Any) -> QuerySet[Organization]:
+    """The agencies `user` may lead an application for: where they are a manager (every agency for staff)."""
+    if is_staff(user):
+        return Organization.objects.filter(kind=OrgKind.AGENCY).order_by("name")
+    return orgs_where(user, Role.MANAGER, kind=OrgKind.AGENCY).order_by("name")
+
+
+@dataclass(frozen=True)
+class BudgetCheck:
+    """A budget's totals and the program's budget rules applied to them, as the writing form shows them.
+
+    Shares are percentages of the budget total (None while the total is nil); `findings` are the same
+    sentences the eligibility screening will write if the application is handed in as it is.
+    """
+
+    total: Decimal
+    matching: Decimal
+    requested: Decimal
+    max_request: Decimal
+    management: Decimal
+    management_share: Decimal | None
+    management_cap: Decimal
+    personnel: Decimal
+    personnel_share: Decimal | None
+    personnel_cap: Decimal
+    findings: list[Message] = field(default_factory=list)
+
+    @property
+    def fee_over(self) -> bool:
+        return self.management_share is not None and self.management_share > self.management_cap
+
+    @property
+    def personnel_over(self) -> bool:
+        return self.personnel_share is not None and self.personnel_share > self.personnel_cap
+
+    @property
+    def request_over(self) -> bool:
+        return self.requested > self.max_request
+
+    @property
+    def nothing_requested(self) -> bool:
+        return self.total > 0 and self.requested <= 0
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.findings) or self.nothing_requested
+
+
+def budget_check(call: Call, lines: Iterable[tuple[str, Decimal]], matching: Iterable[Decimal]) -> BudgetCheck:
+    """Totals of budget lines given as (head, amount) and matching amounts, checked against the call's largest
+    request and its program's caps on the management fee and on personnel costs (the eligibility rules)."""
+    program = call.program
+    by_head: dict[str, Decimal] = defaultdict(Decimal)
+    for head, amount in lines:
+        by_head[head] += amount
+    budget = total(by_head.values())
+    matched = total(matching)
+    requested = budget - matched
+
+    def share(amount: Decimal) -> Decimal | None:
+        return (amount * 100 / budget).quantize(Decimal("0.1")) if budget > 0 else None
+
+    rules = eligibility.CallRules(
+        categories=frozenset(),
+        max_request=call.max_request,
+        management_fee_cap=program.management_fee_cap,
+        personnel_share_cap=program.personnel_share_cap,
+        area=frozenset(),
+    )
+    candidate = eligibility.Candidate(
+        category="", requested=requested, communities=frozenset(), certified_workers=1, budget_by_head=dict(by_head)
+    )
+    budget_rules = (eligibility.OVER_MAX_REQUEST, eligibility.FEE_OVER_CAP, eligibility.PERSONNEL_OVER_CAP)
+    return BudgetCheck(
+        total=budget,
+        matching=matched,
+        requested=requested,
+        max_request=call.max_request,
+        management=total([by_head.get(BudgetHead.MANAGEMENT)]),
+        management_share=share(by_head.get(BudgetHead.MANAGEMENT, Decimal(0))),
+        management_cap=program.management_fee_cap,
+        personnel=total([by_head.get(BudgetHead.PERSONNEL)]),
+        personnel_share=share(by_head.get(BudgetHead.PERSONNEL, Decimal(0))),
+        personnel_cap=program.personnel_share_cap,
+        findings=[m for m in eligibility.findings(rules, candidate) if m.template in budget_rules],
+    )
+
+
+def budget_check_of(application: Application) -> BudgetCheck:
+    """The budget rules applied to a saved application."""
+    return budget_check(
+        application.call,
+        application.budget_lines.values_list("head", "amount"),
+        application.matching_funds.values_list("amount", flat=True),
+    )
+
+
+def score_readers(user: Any) -> Callable[[Application], bool]:
+    """`shows_scores(user, …)` for a whole list at once (the user's offices are read once): scores and ranks
+    are for the issuing officers until the call is decided, then for every reader. The applications need
+    their call and its program loaded."""
+    if is_staff(user):
+        return lambda application: True
+    offices = set(orgs_where(user, Role.OFFICER).values_list("pk", flat=True))
+    return lambda application: (
+        application.call.state == Call.State.DECIDED
+        or application.call.issuer_id in offices
+        or application.call.program.department_id in offices
+    )

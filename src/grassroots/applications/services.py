@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -70,6 +71,130 @@ def create_draft(
     _require_manager(actor, lead_agency)
     if lead_agency.kind != OrgKind.AGENCY:
         raise RuleViolation(_("Only a social-work agency leads an application."))
+    parts = _checked_parts(
+        call,
+        lead_agency,
+        title=title,
+        category=category,
+        communities=communities,
+        team=team,
+        indicators=indicators,
+        budget_lines=budget_lines,
+        matching_funds=matching_funds,
+        needs=needs,
+        term_months=term_months,
+    )
+    application = Application.objects.create(
+        call=call,
+        lead_agency=lead_agency,
+        reference=_next_reference(call),
+        title=title,
+        title_en=title_en,
+        summary=summary,
+        category=category,
+        objectives=objectives,
+        term_months=term_months,
+        requested=parts.requested,
+    )
+    _write_parts(application, parts)
+    record(actor, "application.drafted", application, after={"call": call.pk, "requested": parts.requested})
+    return application
+
+
+@transaction.atomic
+def update_draft(
+    actor: Any,
+    application: Application,
+    *,
+    title: str,
+    category: ServiceCategory,
+    communities: Sequence[Organization],
+    team: Sequence[tuple[Person, str]],
+    indicators: Sequence[dict[str, Any]],
+    budget_lines: Sequence[dict[str, Any]],
+    matching_funds: Sequence[dict[str, Any]] = (),
+    needs: Iterable[Any] = (),
+    summary: str = "",
+    objectives: str = "",
+    title_en: str = "",
+    term_months: int = 12,
+) -> Application:
+    """Rewrite a draft as a whole, under the same checks as `create_draft`; the call and lead agency stay.
+
+    The team, indicators, budget lines and matching funds are replaced by those given, the request is
+    computed again, and the change is audited with the request before and after.
+    """
+    application = Application.objects.select_for_update().select_related("call", "lead_agency").get(pk=application.pk)
+    _require_manager(actor, application.lead_agency)
+    if application.state != Application.State.DRAFT:
+        raise RuleViolation(_("Only a draft application is changed."))
+    parts = _checked_parts(
+        application.call,
+        application.lead_agency,
+        title=title,
+        category=category,
+        communities=communities,
+        team=team,
+        indicators=indicators,
+        budget_lines=budget_lines,
+        matching_funds=matching_funds,
+        needs=needs,
+        term_months=term_months,
+    )
+    before = {"requested": application.requested, "title": application.title, "term_months": application.term_months}
+    application.title = title
+    application.title_en = title_en
+    application.summary = summary
+    application.category = category
+    application.objectives = objectives
+    application.term_months = term_months
+    application.requested = parts.requested
+    application.save(
+        update_fields=["title", "title_en", "summary", "category", "objectives", "term_months", "requested"]
+    )
+    application.team.all().delete()
+    application.budget_lines.all().delete()
+    application.matching_funds.all().delete()
+    application.indicators.all().delete()
+    _write_parts(application, parts)
+    record(
+        actor,
+        "application.updated",
+        application,
+        before=before,
+        after={"requested": parts.requested, "title": title, "term_months": term_months},
+    )
+    return application
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """What a draft holds beside its own columns, checked and normalised."""
+
+    communities: list[Organization]
+    needs: list[Any]
+    team: list[tuple[Person, str]]
+    lines: list[tuple[str, str, Decimal]]
+    matching: list[tuple[str, str, Decimal]]
+    indicators: list[dict[str, Any]]
+    requested: Decimal
+
+
+def _checked_parts(
+    call: Call,
+    lead_agency: Organization,
+    *,
+    title: str,
+    category: ServiceCategory,
+    communities: Sequence[Organization],
+    team: Sequence[tuple[Person, str]],
+    indicators: Sequence[dict[str, Any]],
+    budget_lines: Sequence[dict[str, Any]],
+    matching_funds: Sequence[dict[str, Any]],
+    needs: Iterable[Any],
+    term_months: int,
+) -> _Parts:
+    """Every check a draft passes before anything is written (creating or rewriting it)."""
     if call.state != Call.State.OPEN:
         raise RuleViolation(_("The call “%(c)s” is not open for applications.") % {"c": call})
     if not call.categories.filter(pk=category.pk).exists():
@@ -90,6 +215,8 @@ def create_draft(
             raise RuleViolation(_("%(p)s is not a social worker of %(a)s.") % {"p": person, "a": lead_agency})
         if role not in TeamMember.Role.values:
             raise RuleViolation(_("Unknown team role %(r)s.") % {"r": role})
+    if len({person.pk for person, _r in team}) != len(team):
+        raise RuleViolation(_("Name each member of the team once."))
     lines = [(str(line["head"]), str(line["description"]), money(line["amount"])) for line in budget_lines]
     for head, _d, amount in lines:
         if head not in BudgetHead.values:
@@ -103,27 +230,7 @@ def create_draft(
     requested = total(a for *_x, a in lines) - total(a for *_x, a in matching)
     if requested <= 0:
         raise RuleViolation(_("Matching funds cover the whole budget: nothing is requested."))
-    application = Application.objects.create(
-        call=call,
-        lead_agency=lead_agency,
-        reference=_next_reference(call),
-        title=title,
-        title_en=title_en,
-        summary=summary,
-        category=category,
-        objectives=objectives,
-        term_months=term_months,
-        requested=requested,
-    )
-    application.communities.set(communities)
-    application.needs.set(list(needs))
-    TeamMember.objects.bulk_create(TeamMember(application=application, person=p, role=r) for p, r in team)
-    BudgetLine.objects.bulk_create(
-        BudgetLine(application=application, head=h, description=d, amount=a) for h, d, a in lines
-    )
-    MatchingFund.objects.bulk_create(
-        MatchingFund(application=application, source=s, provider=p, amount=a) for s, p, a in matching
-    )
+    checked_indicators = []
     for item in indicators:
         kind = item.get("kind", IndicatorKind.OUTPUT)
         measure = item.get("measure", Measure.SESSIONS)
@@ -134,20 +241,38 @@ def create_draft(
             or (service_kind and service_kind not in ServiceKind.values)
         ):
             raise RuleViolation(_("An indicator has an unknown kind or measure."))
-        target = Decimal(str(item["target"]))
-        if target <= 0:
+        if not str(item.get("name", "")).strip():
+            raise RuleViolation(_("Every indicator needs a name."))
+        try:
+            target = Decimal(str(item["target"]))
+        except ArithmeticError:
+            raise RuleViolation(_("Every indicator needs a positive target.")) from None
+        if not target.is_finite() or target <= 0:
             raise RuleViolation(_("Every indicator needs a positive target."))
-        Indicator.objects.create(
-            application=application,
-            name=item["name"],
-            kind=kind,
-            measure=measure,
-            service_kind=service_kind,
-            unit=item.get("unit", ""),
-            target=target,
+        checked_indicators.append(
+            {
+                "name": str(item["name"]).strip(),
+                "kind": kind,
+                "measure": measure,
+                "service_kind": service_kind,
+                "unit": item.get("unit", ""),
+                "target": target,
+            }
         )
-    record(actor, "application.drafted", application, after={"call": call.pk, "requested": requested})
-    return application
+    return _Parts(list(communities), needs, list(team), lines, matching, checked_indicators, requested)
+
+
+def _write_parts(application: Application, parts: _Parts) -> None:
+    application.communities.set(parts.communities)
+    application.needs.set(parts.needs)
+    TeamMember.objects.bulk_create(TeamMember(application=application, person=p, role=r) for p, r in parts.team)
+    BudgetLine.objects.bulk_create(
+        BudgetLine(application=application, head=h, description=d, amount=a) for h, d, a in parts.lines
+    )
+    MatchingFund.objects.bulk_create(
+        MatchingFund(application=application, source=s, provider=p, amount=a) for s, p, a in parts.matching
+    )
+    Indicator.objects.bulk_create(Indicator(application=application, **item) for item in parts.indicators)
 
 
 def _check_needs(needs: Sequence[Any], communities: Sequence[Organization]) -> None:

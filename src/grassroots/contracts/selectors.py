@@ -10,18 +10,20 @@ A contract is seen by
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from grassroots.core.money import ZERO
+from grassroots.core.money import ZERO, total
 from grassroots.core.permissions import is_staff
 from grassroots.orgs.models import Organization, OrgKind, Role
-from grassroots.orgs.selectors import agencies_staffed_by, jurisdiction_communities, orgs_where
+from grassroots.orgs.selectors import agencies_staffed_by, jurisdiction_communities, memberships_of, orgs_where
 
-from .models import ChangeRequest, Contract, Milestone, Payment, Tranche
+from .models import ChangeRequest, Contract, ContractLine, Milestone, Payment, Tranche
 
 
 def visible_to(user: Any) -> QuerySet[Contract]:
@@ -111,3 +113,64 @@ def contract_detail(contract: Contract) -> dict[str, Any]:
             .order_by("-requested_at", "-pk")
         ),
     }
+
+
+def payment_with_key(key: str) -> Payment | None:
+    """The payment an idempotency key already made, if any (a form sent twice finds its first payment)."""
+    return Payment.objects.filter(idempotency_key=key).select_related("tranche").first() if key else None
+
+
+@dataclass(frozen=True)
+class LineLeft:
+    line: ContractLine
+    spent: Decimal
+    left: Decimal
+
+
+def lines_left(contract: Contract) -> list[LineLeft]:
+    """The contract's budget lines with what was spent on each and what is left, in two queries."""
+    from grassroots.delivery.models import Expenditure
+
+    spent: dict[int, list[Decimal]] = defaultdict(list)
+    for line_id, amount in Expenditure.objects.filter(contract=contract).values_list("line_id", "amount"):
+        spent[line_id].append(amount)
+    out = []
+    for line in ContractLine.objects.filter(contract=contract).order_by("pk"):
+        used = total(spent.get(line.pk, []))
+        out.append(LineLeft(line, used, line.amount - used))
+    return out
+
+
+def payments_visible_to(user: Any) -> QuerySet[Payment]:
+    """Payments are seen by whoever sees their contract (the contract page lists them): the department and
+    street that pay, the agency paid, and the others concerned with the contract."""
+    return Payment.objects.filter(tranche__contract__in=visible_to(user).values("pk"))
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What `user` is to a contract, read in one query: the agency's manager or staff (manager or social
+    worker), an officer of the purchaser, an officer of the purchaser or of the program's department."""
+
+    manager: bool
+    staff: bool
+    purchaser: bool
+    payer: bool
+
+
+def standing_of(user: Any, contract: Contract) -> Standing:
+    if is_staff(user):
+        return Standing(True, True, True, True)
+    department_id = contract.award.application.call.program.department_id
+    held = set(
+        memberships_of(user)
+        .filter(organization_id__in=[contract.agency_id, contract.purchaser_id, department_id])
+        .values_list("organization_id", "role")
+    )
+    purchaser = (contract.purchaser_id, Role.OFFICER) in held
+    return Standing(
+        manager=(contract.agency_id, Role.MANAGER) in held,
+        staff=bool(held & {(contract.agency_id, Role.MANAGER), (contract.agency_id, Role.SOCIAL_WORKER)}),
+        purchaser=purchaser,
+        payer=purchaser or (department_id, Role.OFFICER) in held,
+    )

@@ -7,14 +7,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
-from grassroots.applications.models import Indicator
+from grassroots.applications.models import Indicator, TeamMember
 from grassroots.contracts.models import Contract, ContractLine, Milestone
 from grassroots.core.money import sum_of
-from grassroots.orgs.models import Person
+from grassroots.orgs.models import OrgKind, Person, Role
+from grassroots.orgs.selectors import orgs_where
 
 from . import progress
 from .models import Expenditure, ServiceRecord
@@ -151,3 +153,41 @@ def contract_progress(contract: Contract, today: date | None = None) -> Contract
         elapsed=progress.elapsed(contract.starts_on, contract.ends_on, day),
         alerts=alerts_for([contract], day).get(contract.pk, []),
     )
+
+
+def records_visible_to(user: Any) -> QuerySet[ServiceRecord]:
+    """Service records are seen by whoever sees their contract, as its page shows them: the agency and its
+    social workers, the purchaser and the department, the partner communities, the evaluator."""
+    from grassroots.contracts.selectors import visible_to
+
+    return ServiceRecord.objects.filter(contract__in=visible_to(user).values("pk"))
+
+
+def expenditures_visible_to(user: Any) -> QuerySet[Expenditure]:
+    """Expenditures are seen by whoever sees their contract, whose page shows the spending per budget line."""
+    from grassroots.contracts.selectors import visible_to
+
+    return Expenditure.objects.filter(contract__in=visible_to(user).values("pk"))
+
+
+def records_by(person: Person) -> QuerySet[ServiceRecord]:
+    """Every service record a social worker delivered or recorded, newest first, with its contract."""
+    ids = ServiceRecord.objects.filter(Q(social_workers=person) | Q(recorded_by=person)).values("pk")
+    return (
+        ServiceRecord.objects.filter(pk__in=ids)
+        .select_related("contract")
+        .annotate(attachment_count=Count("attachments"))
+        .order_by("-held_on", "-pk")
+    )
+
+
+def recording_contracts(user: Any) -> QuerySet[Contract]:
+    """The running contracts of the agencies where `user` is a manager or social worker (they record on them)."""
+    agencies = orgs_where(user, Role.MANAGER, Role.SOCIAL_WORKER, kind=OrgKind.AGENCY)
+    return Contract.objects.filter(agency__in=agencies, state=Contract.State.ACTIVE).order_by("-starts_on", "number")
+
+
+def team_of(contract: Contract) -> set[int]:
+    """The social workers the contract's application named as its team."""
+    team = TeamMember.objects.filter(application_id=contract.award.application_id)
+    return set(team.values_list("person_id", flat=True))

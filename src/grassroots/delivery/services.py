@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -87,13 +88,14 @@ def record_service(
     ):
         if int(count) < 0:
             raise RuleViolation(_("%(f)s cannot be negative.") % {"f": label})
+    codes = _anonymised(beneficiary_codes, int(beneficiaries))
     item = ServiceRecord.objects.create(
         contract=contract,
         kind=kind,
         held_on=held_on,
         title=title.strip(),
         beneficiaries=beneficiaries,
-        beneficiary_codes=list(beneficiary_codes),
+        beneficiary_codes=codes,
         service_hours=_non_negative(service_hours, _("Service hours")),
         volunteers=volunteers,
         volunteer_hours=_non_negative(volunteer_hours, _("Volunteer hours")),
@@ -105,6 +107,32 @@ def record_service(
     item.social_workers.set(social_workers)
     record(actor, "service_record.added", item, after={"contract": contract.pk, "kind": kind, "on": held_on})
     return item
+
+
+#: What identifies a person and so is no anonymised code: an identity card number (GB 11643, 18 characters)
+#: or a mainland mobile number.
+IDENTIFYING = re.compile(r"\d{17}[\dXx]|\+?(?:86)?1[3-9]\d{9}")
+#: The longest anonymised beneficiary code.
+CODE_LENGTH = 40
+
+
+def _anonymised(codes: Sequence[str], beneficiaries: int) -> list[str]:
+    """The beneficiary codes of a record, each once; never an identity card or phone number, never more codes
+    than beneficiaries."""
+    out = list(dict.fromkeys(str(c).strip() for c in codes if str(c).strip()))
+    for code in out:
+        if len(code) > CODE_LENGTH:
+            raise RuleViolation(_("A beneficiary code has at most %(n)d characters.") % {"n": CODE_LENGTH})
+        if IDENTIFYING.fullmatch(code):
+            raise RuleViolation(
+                _("A beneficiary code looks like an identity card or phone number: record anonymised codes only.")
+            )
+    if len(out) > beneficiaries:
+        raise RuleViolation(
+            _("There are more beneficiary codes (%(c)d) than beneficiaries (%(b)d).")
+            % {"c": len(out), "b": beneficiaries}
+        )
+    return out
 
 
 def spent_on_line(line: ContractLine) -> Decimal:
