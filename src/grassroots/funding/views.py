@@ -370,6 +370,7 @@ def _call_page(request: HttpRequest, call: Call, post: Any = None, status: int =
             .values_list("pk", flat=True)
         ),
         "officer": officer,
+        "can_apply": call.state == Call.State.OPEN and applications.agencies_managed_by(request.user).exists(),
         "can_open": officer and allowed(call, Call.State.OPEN),
         "can_close": officer and call.state == Call.State.OPEN,
         "can_cancel": officer and allowed(call, Call.State.CANCELLED),
