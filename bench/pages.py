@@ -94,6 +94,49 @@ def pages() -> list[tuple[str, str, Callable[[], str | None]]]:
             first(Organization.objects.filter(kind=OrgKind.COMMUNITY), "/communities/{}/needs/"),
         ),
         ("community1", "consultation meeting", _meeting_url()),
+        *_lists(),
+    ]
+
+
+def _lists() -> list[tuple[str, str, Callable[[], str | None]]]:
+    """The list pages for the roles whose navigation leads to them: plain, filtered, and downloaded as CSV."""
+    from grassroots.contracts.models import Contract
+
+    def fixed(path: str) -> Callable[[], str | None]:
+        return lambda: path
+
+    def contract(path: str) -> Callable[[], str | None]:
+        def url() -> str | None:
+            found = Contract.objects.filter(state="active").order_by("pk").first()
+            return path.format(found.pk) if found else None
+
+        return url
+
+    return [
+        ("bureau", "list: calls", fixed("/calls/")),
+        ("bureau", "list: calls, filtered", fixed("/calls/?state=decided&year=2025")),
+        ("bureau", "list: contracts", fixed("/contracts/")),
+        ("bureau", "list: contracts, filtered", fixed("/contracts/?state=active&q=HT")),
+        ("bureau", "list: payments", fixed("/payments/")),
+        ("bureau", "list: payments, filtered", fixed("/payments/?year=2025")),
+        ("bureau", "list: payments, CSV", fixed("/payments/?format=csv")),
+        ("bureau", "list: evaluations", fixed("/evaluations/")),
+        ("street", "list: applications", fixed("/applications/")),
+        ("street", "list: applications, filtered", fixed("/applications/?state=awarded&sort=-requested")),
+        ("street", "list: applications, CSV", fixed("/applications/?format=csv")),
+        ("street", "list: contracts, CSV", fixed("/contracts/?format=csv")),
+        ("street", "list: evaluations, filtered", fixed("/evaluations/?kind=final&grade=excellent")),
+        ("agency1", "list: applications", fixed("/applications/")),
+        ("agency1", "list: records", fixed("/records/")),
+        ("agency1", "list: records, filtered", contract("/records/?contract={}&kind=group&held_from=2026-01-01")),
+        ("agency1", "list: records, page 5", fixed("/records/?page=5&sort=held_on")),
+        ("agency1", "list: records, CSV", fixed("/records/?format=csv")),
+        ("agency1", "list: expenditures", fixed("/expenditures/")),
+        ("agency1", "list: expenditures, filtered", fixed("/expenditures/?head=personnel&spent_from=2026-01-01")),
+        ("agency1", "list: expenditures, CSV", fixed("/expenditures/?format=csv")),
+        ("worker1", "list: records", fixed("/records/")),
+        ("evaluator", "list: evaluations", fixed("/evaluations/")),
+        ("evaluator", "list: evaluations, CSV", fixed("/evaluations/?format=csv")),
     ]
 
 
@@ -124,7 +167,7 @@ def measure(runs: int) -> int:
             print(f"{label:34} {login:11} {'(no such object in the demo)':>30}")
             continue
         try:
-            resolve(url)
+            resolve(url.split("?", 1)[0])
         except Resolver404:
             print(f"{label:34} {login:11} {'(no such page yet)':>30}")
             continue

@@ -524,3 +524,66 @@ def computed_preview(evaluation: Evaluation, day: date) -> dict[str, Computed]:
         value = None if result.attainment is None else indicators.points(item.weight, result.attainment)
         out[item.code] = Computed(value, result.basis.as_data())
     return out
+
+
+# --- reads over contracts the reader already sees (dashboards and lists build that set once) --------------
+
+
+def awaiting_acceptance_on(contract_ids: Iterable[int]) -> QuerySet[Evaluation]:
+    """Submitted evaluations of the given contracts, waiting for their purchaser to accept or return them.
+
+    The ids must come from a visibility rule (e.g. `contracts.selectors.purchased_by(user, org)`): given a
+    purchaser's contracts that `user` sees, this is `awaiting_acceptance(user, purchaser)` without building
+    that rule again."""
+    return (
+        Evaluation.objects.filter(contract_id__in=list(contract_ids), state=Evaluation.State.SUBMITTED)
+        .select_related("contract__agency", "contract__award__application", "evaluator")
+        .order_by("submitted_on", "pk")
+    )
+
+
+def rectifications_on(contract_ids: Iterable[int]) -> QuerySet[Finding]:
+    """Rectifications still to do or to check on the given (visible) contracts, the earliest deadline first:
+    `rectifications_to_follow(user)` narrowed to those contracts."""
+    return (
+        Finding.objects.filter(
+            evaluation__contract_id__in=list(contract_ids),
+            evaluation__state=Evaluation.State.ACCEPTED,
+            state__in=[Finding.State.OPEN, Finding.State.RESPONDED],
+        )
+        .select_related("evaluation__contract__agency", "evaluation__contract__award__application")
+        .order_by("due_on", "pk")
+    )
+
+
+def surveys_on(evaluation_ids: Iterable[int]) -> QuerySet[Survey]:
+    """The surveys of the given (visible) evaluations with tokens issued and responses, open ones first:
+    `surveys_of_evaluator(user, org)` for the ids of `of_evaluator(user, org)`."""
+    return (
+        _with_counts(
+            Survey.objects.filter(evaluation_id__in=list(evaluation_ids)).select_related(
+                "evaluation__contract__agency", "evaluation__contract__award__application", "evaluation__evaluator"
+            )
+        )
+        .annotate(
+            open_first=Case(
+                When(state=Survey.State.OPEN, then=Value(0)),
+                When(state=Survey.State.DRAFT, then=Value(1)),
+                default=Value(2),
+            )
+        )
+        .order_by("open_first", "-pk")
+    )
+
+
+def rectifications_of_evaluations(evaluation_ids: Iterable[int]) -> QuerySet[Finding]:
+    """Rectifications still to do or to check on the given (visible) evaluations, the earliest deadline first."""
+    return (
+        Finding.objects.filter(
+            evaluation_id__in=list(evaluation_ids),
+            evaluation__state=Evaluation.State.ACCEPTED,
+            state__in=[Finding.State.OPEN, Finding.State.RESPONDED],
+        )
+        .select_related("evaluation__contract__agency", "evaluation__contract__award__application")
+        .order_by("due_on", "pk")
+    )

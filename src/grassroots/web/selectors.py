@@ -17,8 +17,9 @@ from grassroots.evaluation import selectors as evaluation
 from grassroots.funding import selectors as funding
 from grassroots.needs import selectors as needs
 from grassroots.orgs.models import Membership, Organization, OrgKind, Role
-from grassroots.orgs.selectors import expert_of, memberships_of, person_of
 from grassroots.review import selectors as review
+
+from .navigation import account_of
 
 
 @dataclass
@@ -85,6 +86,10 @@ def _section(user: Any, membership: Membership) -> Section | None:
             },
         )
     if membership.role == Role.OFFICER and org.kind == OrgKind.STREET:
+        # The contracts it purchased are read once: the alerts, the evaluations awaiting acceptance and the
+        # rectifications to follow are all about them (building the visibility rule again costs more than the rows).
+        purchased = list(contracts.purchased_by(user, org))
+        ids = [c.pk for c in purchased]
         return Section(
             "street_officer",
             role,
@@ -93,13 +98,11 @@ def _section(user: Any, membership: Membership) -> Section | None:
                 "envelopes": funding.envelopes_of(org),
                 "calls": funding.calls_issued_by(user, org),
                 "applications": applications.to_calls_of(user, org),
-                "contracts": contracts.purchased_by(user, org),
-                "alerts": _alerts(contracts.purchased_by(user, org)),
+                "contracts": purchased,
+                "alerts": _alerts(purchased),
                 "prioritised": needs.prioritised_in(org),
-                "awaiting": evaluation.awaiting_acceptance(user, org),
-                **_rectifications(
-                    evaluation.rectifications_to_follow(user).filter(evaluation__contract__purchaser=org)
-                ),
+                "awaiting": evaluation.awaiting_acceptance_on(ids),
+                **_rectifications(evaluation.rectifications_on(ids)),
             },
         )
     if membership.role == Role.COMMUNITY_WORKER:
@@ -115,6 +118,7 @@ def _section(user: Any, membership: Membership) -> Section | None:
             },
         )
     if membership.role in (Role.MANAGER, Role.BOARD_MEMBER) and org.kind == OrgKind.AGENCY:
+        own = list(contracts.of_agency(user, org))
         return Section(
             "agency_manager",
             role,
@@ -122,8 +126,8 @@ def _section(user: Any, membership: Membership) -> Section | None:
             {
                 "open_calls": funding.open_calls(user),
                 "applications": applications.led_by(user, org),
-                "contracts": contracts.of_agency(user, org),
-                "alerts": _alerts(contracts.of_agency(user, org)),
+                "contracts": own,
+                "alerts": _alerts(own),
                 **_rectifications(evaluation.rectifications_of(org)),
                 "performance": evaluation.latest_performance(org),
             },
@@ -137,14 +141,17 @@ def _section(user: Any, membership: Membership) -> Section | None:
             {"contracts": contracts.of_agency(user, org), "records": delivery.recent_records_of(person)},
         )
     if org.kind == OrgKind.EVALUATOR:
+        # Its evaluations are read once; its surveys and the rectifications it follows belong to them.
+        assigned = list(evaluation.of_evaluator(user, org))
+        ids = [e.pk for e in assigned]
         return Section(
             "evaluator",
             role,
             org,
             {
-                "evaluations": evaluation.of_evaluator(user, org),
-                "surveys": evaluation.surveys_of_evaluator(user, org)[:20],
-                **_rectifications(evaluation.rectifications_to_follow(user).filter(evaluation__evaluator=org)),
+                "evaluations": assigned,
+                "surveys": evaluation.surveys_on(ids)[:20],
+                **_rectifications(evaluation.rectifications_of_evaluations(ids)),
             },
         )
     if membership.role == Role.RESIDENT:
@@ -156,7 +163,7 @@ def _resident(user: Any, community: Organization) -> dict[str, Any]:
     """A resident's view of their community: its needs, the needs they raised, the meetings they may vote in."""
     return {
         "needs": needs.of_community(community),
-        "mine": needs.raised_by_person(person_of(user), community),
+        "mine": needs.raised_by_person(account_of(user).person, community),
         "to_vote": needs.to_vote(user, community),
         "may_raise": needs.may_raise(user, community),
     }
@@ -165,18 +172,18 @@ def _resident(user: Any, community: Organization) -> dict[str, Any]:
 def home_sections(user: Any) -> list[Section]:
     """The sections of `user`'s home page, in the order of their memberships, then expert and residence."""
     sections: list[Section] = []
-    memberships = memberships_of(user).select_related("person").order_by("pk")
+    account = account_of(user)  # shared with the header and the navigation
     resident_of: set[int] = set()
-    for membership in memberships:
+    for membership in account.memberships:
         section = _section(user, membership)
         if section is not None:
             sections.append(section)
             if section.kind == "resident" and section.org is not None:
                 resident_of.add(section.org.pk)
-    expert = expert_of(user)
+    expert = account.expert
     if expert is not None:
         sections.append(Section("expert", str(expert._meta.verbose_name), None, {"reviews": review.assigned_to(user)}))
-    person = person_of(user)
+    person = account.person
     if person is not None and person.home_community is not None and person.home_community.pk not in resident_of:
         community = person.home_community
         sections.append(Section("resident", str(Role.RESIDENT.label), community, _resident(user, community)))

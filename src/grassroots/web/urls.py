@@ -10,6 +10,14 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # the lists: filters, search, sorting, pages and downloads (?format=csv|xlsx) of what the user may see
+    path("calls/", views.call_list, name="call-list"),
+    path("applications/", views.application_list, name="application-list"),
+    path("contracts/", views.contract_list, name="contract-list"),
+    path("payments/", views.payment_list, name="payment-list"),
+    path("records/", views.record_list, name="record-list"),
+    path("expenditures/", views.expenditure_list, name="expenditure-list"),
+    path("evaluations/", views.evaluation_list, name="evaluation-list"),
     # each stage's own pages (forms and lists) live in its app's urls.py
     path("", include("grassroots.funding.urls")),
     path("", include("grassroots.review.urls")),

@@ -10,7 +10,8 @@ from django.utils.translation import get_language
 
 from grassroots.core.i18n import render_message
 from grassroots.core.money import format_cny
-from grassroots.orgs.selectors import expert_of, memberships_of, person_of
+from grassroots.web.lists import show_number
+from grassroots.web.navigation import Link, account_of, links_for
 
 register = template.Library()
 
@@ -64,12 +65,21 @@ def demo_is_loaded() -> bool:
 
 @register.simple_tag
 def account(user: Any) -> dict[str, Any]:
-    """Who is logged in, for the navigation: their person, current memberships and expert-pool entry."""
-    return {
-        "person": person_of(user),
-        "memberships": list(memberships_of(user).order_by("pk")),
-        "expert": expert_of(user),
-    }
+    """Who is logged in, for the header: their person, current memberships and expert-pool entry."""
+    found = account_of(user)
+    return {"person": found.person, "memberships": found.memberships, "expert": found.expert}
+
+
+@register.simple_tag
+def main_nav(user: Any) -> list[Link]:
+    """The main navigation's links for `user`'s roles (see `web.navigation`)."""
+    return links_for(user)
+
+
+@register.filter
+def num(value: Any) -> str:
+    """A count or measure grouped by thousands in the reader's language: 12,345 · 1,234.5 (— for none)."""
+    return show_number(value)
 
 
 @register.filter

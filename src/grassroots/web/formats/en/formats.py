@@ -1,0 +1,12 @@
+"""English as written in documents of the field: 25 Nov 2026, 1,234,567."""
+
+DATE_FORMAT = "j M Y"  # 25 Nov 2026
+SHORT_DATE_FORMAT = "j M Y"
+DATETIME_FORMAT = "j M Y, H:i"  # 25 Nov 2026, 14:30
+SHORT_DATETIME_FORMAT = "j M Y, H:i"
+YEAR_MONTH_FORMAT = "M Y"  # Nov 2026
+MONTH_DAY_FORMAT = "j M"  # 25 Nov
+FIRST_DAY_OF_WEEK = 1  # Monday
+DECIMAL_SEPARATOR = "."
+THOUSAND_SEPARATOR = ","
+NUMBER_GROUPING = 3
