@@ -29,22 +29,13 @@ from grassroots.needs import selectors as needs_selectors
 from grassroots.needs import views as needs_views
 from grassroots.orgs.models import Organization, OrgKind, Role
 from grassroots.orgs.selectors import acts_for
+from grassroots.web.refusals import refused
 
 from . import computed, documents, forms, indicators, selectors, services, surveys
 from .models import Evaluation, Finding, Grade, Source, Survey, SurveyQuestion
 
 #: The largest indicator workbook accepted.
 MAX_UPLOAD = 2 * 1024 * 1024
-
-
-def _refused(request: HttpRequest, problem: RuleViolation | PermissionDenied) -> int:
-    """Show a service's refusal as messages; the status to answer with."""
-    if isinstance(problem, PermissionDenied):
-        messages.error(request, str(problem) or _("Your roles do not allow this."))
-        return 403
-    for text in problem.messages:
-        messages.error(request, text)
-    return 400
 
 
 # --- survey results as bar charts ----------------------------------------------------------------
@@ -183,7 +174,7 @@ def evaluation_score(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             services.score_evaluation(request.user, evaluation, scores, summary=summary)
     except (RuleViolation, PermissionDenied) as problem:
-        return _evaluation_page(request, evaluation, post, _refused(request, problem))
+        return _evaluation_page(request, evaluation, post, refused(request, problem))
     evaluation.refresh_from_db()
     if submitting:
         messages.success(
@@ -218,7 +209,7 @@ def evaluation_decide(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             raise RuleViolation(_("Choose to accept the evaluation or to return it."))
     except (RuleViolation, PermissionDenied) as problem:
-        return _evaluation_page(request, evaluation, request.POST, _refused(request, problem))
+        return _evaluation_page(request, evaluation, request.POST, refused(request, problem))
     messages.success(request, done)
     return redirect("evaluation-detail", pk=pk)
 
@@ -236,7 +227,7 @@ def finding_rectify(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.report_rectification(request.user, finding, str(request.POST.get(f"response-{pk}", "")))
     except (RuleViolation, PermissionDenied) as problem:
-        return _evaluation_page(request, evaluation, request.POST, _refused(request, problem))
+        return _evaluation_page(request, evaluation, request.POST, refused(request, problem))
     messages.success(request, _("The rectification was reported."))
     return redirect(reverse("evaluation-detail", args=[evaluation.pk]) + "#findings")
 
@@ -260,7 +251,7 @@ def finding_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
             due_on=forms.parse_day(str(post.get(f"due_on-{pk}", ""))),
         )
     except (RuleViolation, PermissionDenied) as problem:
-        return _evaluation_page(request, evaluation, post, _refused(request, problem))
+        return _evaluation_page(request, evaluation, post, refused(request, problem))
     messages.success(request, _("The finding was closed.") if accepted else _("The finding was reopened."))
     return redirect(reverse("evaluation-detail", args=[evaluation.pk]) + "#findings")
 
@@ -286,7 +277,7 @@ def survey_create(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         survey = services.create_survey(request.user, evaluation)
     except (RuleViolation, PermissionDenied) as problem:
-        return _evaluation_page(request, evaluation, None, _refused(request, problem))
+        return _evaluation_page(request, evaluation, None, refused(request, problem))
     messages.success(request, _("The survey was created. Issue codes, print the sheet and open the survey."))
     return redirect("survey-detail", pk=survey.pk)
 
@@ -334,7 +325,7 @@ def survey_tokens(request: HttpRequest, pk: int) -> HttpResponse:
             raise RuleViolation(_("Say how many codes to issue, as a whole number."))
         issued = services.issue_tokens(request.user, survey, int(raw), handed_to=str(request.POST.get("handed_to", "")))
     except (RuleViolation, PermissionDenied) as problem:
-        return _survey_page(request, survey, request.POST, _refused(request, problem))
+        return _survey_page(request, survey, request.POST, refused(request, problem))
     messages.success(request, _("%(n)s codes issued. Print the sheet and hand the cards out.") % {"n": len(issued)})
     return redirect("survey-detail", pk=pk)
 
@@ -355,7 +346,7 @@ def survey_state(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             raise RuleViolation(_("Choose to open or to close the survey."))
     except (RuleViolation, PermissionDenied) as problem:
-        return _survey_page(request, survey, None, _refused(request, problem))
+        return _survey_page(request, survey, None, refused(request, problem))
     messages.success(request, done)
     return redirect("survey-detail", pk=pk)
 
@@ -415,7 +406,7 @@ def public_survey(request: HttpRequest, token: str) -> HttpResponse:
         try:
             services.answer_survey(code, answers)
         except RuleViolation as problem:
-            return _public_page(request, survey, token, False, request.POST, _refused(request, problem))
+            return _public_page(request, survey, token, False, request.POST, refused(request, problem))
         return redirect("public-survey-thanks")
     if used:
         messages.error(request, _("This code has already been used: each code answers once."))
@@ -538,7 +529,7 @@ def _indicators_post(request: HttpRequest, program: Any) -> HttpResponse:
         else:
             raise RuleViolation(_("Choose what to do with the indicator system."))
     except (RuleViolation, PermissionDenied) as problem:
-        status = _refused(request, problem)
+        status = refused(request, problem)
         return _indicators_page(request, program, kept, status)
     messages.success(request, done)
     return redirect("program-indicators", pk=program.pk)
