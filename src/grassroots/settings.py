@@ -42,6 +42,10 @@ INSTALLED_APPS = [
     "grassroots.contracts",
     "grassroots.delivery",
     "grassroots.evaluation",
+    "grassroots.disclosure",
+    "grassroots.governance",
+    "grassroots.simulation",
+    "grassroots.api",
     "grassroots.web",
 ]
 
