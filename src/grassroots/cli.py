@@ -1,4 +1,4 @@
-"""The `grassroots` console script: demo, serve, audit, solve and a pass-through to Django's commands."""
+"""The `grassroots` console script: demo, serve, audit, solve, simulate and a pass-through to Django's commands."""
 
 from __future__ import annotations
 
@@ -153,6 +153,55 @@ def cmd_import_records(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Run a policy scenario (or a sweep over it) on synthetic agents; write metrics.csv, summaries and plots.
+
+    Exit 0 with the outputs written, 2 with the reasons on stderr for parameters or files that do not fit.
+    """
+    from pathlib import Path
+
+    from grassroots.simulation import params, runner
+
+    if args.list:
+        for name in params.shipped():
+            print(f"{name}: {params.load(name).description}")
+        return 0
+    if not args.scenario or not args.out:
+        print("--scenario and --out are needed (or --list)", file=sys.stderr)
+        return 2
+    try:
+        scenario = params.load(args.scenario)
+        if args.set:
+            overrides = runner.parse_sweep(args.set)
+            scenario = params.Scenario(
+                scenario.name,
+                scenario.description,
+                params.validate({**scenario.params, **{k: v[0] for k, v in overrides.items()}}),
+            )
+        sweep = runner.load_sweep_file(args.sweep_file) if args.sweep_file else {}
+        sweep.update(runner.parse_sweep(args.sweep or []))
+        progress = sys.stderr.isatty() if args.progress is None else args.progress
+        outcome = runner.simulate(
+            scenario,
+            years=args.years,
+            seed=args.seed,
+            runs=args.runs,
+            out=Path(args.out),
+            sweep=sweep,
+            workers=args.workers,
+            plots=not args.no_plots,
+            progress=progress,
+        )
+    except (params.ParameterError, params.ScenarioError, runner.ClusterError) as exc:
+        for line in getattr(exc, "messages", [str(exc)]):
+            print(f"simulate: {line}", file=sys.stderr)
+        return 2
+    points = len(outcome.points)
+    what = f"{points} sweep points × {args.runs} runs" if points > 1 else f"{args.runs} runs"
+    print(f"{scenario.name}: {what} of {args.years} years in {outcome.seconds:.1f} s; outputs in {args.out}")
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _setup()
     from django.core.management import execute_from_command_line
@@ -193,6 +242,37 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--as", dest="as_user", metavar="USERNAME", required=True, help="the user who imports")
     imp.add_argument("--kind", choices=["records", "expenditures"], default="records")
     imp.set_defaults(func=cmd_import_records)
+
+    sim = sub.add_parser(
+        "simulate",
+        help="run a policy scenario on synthetic agents and report the governance metrics",
+        description="Outputs: metrics.csv (run, year, one column per governance metric), ledger.csv, "
+        "summary.json, summary.md and metrics.png; with a sweep, one folder per point plus sweep.csv, "
+        "sweep.md and sweep.png. Runs go to a pool of processes (--workers), or to the Dask scheduler "
+        "named by GRASSROOTS_DASK_SCHEDULER.",
+    )
+    sim.add_argument("--scenario", metavar="NAME|FILE", help="a shipped scenario (see --list) or a TOML/JSON file")
+    sim.add_argument("--years", type=int, default=20, help="years to simulate (default 20)")
+    sim.add_argument("--seed", type=int, default=1, help="seed of the first run (default 1)")
+    sim.add_argument("--runs", type=int, default=10, help="runs per scenario or sweep point (default 10)")
+    sim.add_argument("--out", metavar="DIR", help="folder for the outputs (created)")
+    sim.add_argument("--set", action="append", metavar="PARAM=VALUE", help="override one parameter (repeatable)")
+    sim.add_argument(
+        "--sweep", action="append", metavar="PARAM=V1,V2,...", help="sweep a parameter (repeatable: all combinations)"
+    )
+    sim.add_argument("--sweep-file", metavar="FILE", help="a TOML/JSON file of param = [values]")
+    sim.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="processes to run in parallel (default: one per core)"
+    )
+    sim.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    sim.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: on a terminal)",
+    )
+    sim.add_argument("--list", action="store_true", help="list the shipped scenarios and stop")
+    sim.set_defaults(func=cmd_simulate)
 
     manage = sub.add_parser("manage", help="run a Django management command", add_help=False)
     manage.add_argument("rest", nargs=argparse.REMAINDER)

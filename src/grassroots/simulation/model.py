@@ -68,6 +68,7 @@ class YearResult:
     metrics: dict[str, float | None]
     ledger: dict[str, int]
     state: dict[str, float]
+    agents: int  # agents simulated in the year (see City.agents)
     contract_amounts: list[int] = field(default_factory=list)  # cents, per contract of the year
 
 
@@ -523,7 +524,7 @@ class City:
             "share_specialise": float(np.mean(self.strategy[active_now] == SPECIALISE)) if len(active_now) else 0.0,
             "share_partner": float(np.mean(self.strategy[active_now] == PARTNER)) if len(active_now) else 0.0,
         }
-        return YearResult(facts, values, ledger, state, [int(a) for a in k_amount])
+        return YearResult(facts, values, ledger, state, self.agents(), [int(a) for a in k_amount])
 
     def agents(self) -> int:
         """Agents simulated this year: residents, communities, streets, the department, active agencies

@@ -1,0 +1,64 @@
+"""Metrics over time with their 95 % bands across runs, as one PNG (matplotlib, Agg backend; no Django).
+
+The command line and the page draw through this one function, so a scenario looks the same in both.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+from grassroots.governance import metrics
+
+COLUMNS = 4
+
+
+def metrics_figure(
+    series: Mapping[str, Mapping[str, Sequence[Mapping[str, Any]]]],
+    label: Callable[[metrics.Metric], str] = lambda m: m.label,
+    year_label: str = "year",
+) -> bytes:
+    """One panel per metric; one line per series (a scenario or a sweep point) with its band.
+
+    `series` maps a series' name to `runner.per_year` output: {metric: [{year, mean, low, high, n}]}.
+    `label` gives a panel's title (the page passes a translating one).
+    """
+    rows = math.ceil(len(metrics.METRICS) / COLUMNS)
+    figure, axes = plt.subplots(rows, COLUMNS, figsize=(4.0 * COLUMNS, 2.6 * rows), squeeze=False)
+    try:
+        for i, metric in enumerate(metrics.METRICS):
+            ax = axes[i // COLUMNS][i % COLUMNS]
+            for j, (name, per_metric) in enumerate(series.items()):
+                points = [p for p in per_metric.get(metric.name, []) if p["n"]]
+                if not points:
+                    continue
+                years = [p["year"] for p in points]
+                colour = f"C{j % 10}"
+                ax.plot(years, [p["mean"] for p in points], color=colour, linewidth=1.6, label=name or None)
+                ax.fill_between(
+                    years, [p["low"] for p in points], [p["high"] for p in points], color=colour, alpha=0.2, linewidth=0
+                )
+            ax.set_title(label(metric), fontsize=9)
+            ax.tick_params(labelsize=7)
+            ax.grid(alpha=0.3)
+            if i // COLUMNS == rows - 1 or i + COLUMNS >= len(metrics.METRICS):
+                ax.set_xlabel(year_label, fontsize=8)
+        for k in range(len(metrics.METRICS), rows * COLUMNS):
+            axes[k // COLUMNS][k % COLUMNS].axis("off")
+        handles, names = axes[0][0].get_legend_handles_labels()
+        if len([n for n in names if n]) > 1 or (len(series) > 1 and names):
+            spare = axes[(rows * COLUMNS - 1) // COLUMNS][(rows * COLUMNS - 1) % COLUMNS]
+            spare.legend(handles, names, loc="center", fontsize=8, frameon=False)
+        figure.tight_layout()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=90)
+        return buffer.getvalue()
+    finally:
+        plt.close(figure)
