@@ -211,6 +211,7 @@ def _check(param: Param, value: Any) -> tuple[Value | None, Message | None]:
         return value, None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None, wrong
+    given = value
     if param.kind is int:
         if isinstance(value, float):
             if not value.is_integer():
@@ -223,7 +224,7 @@ def _check(param: Param, value: Any) -> tuple[Value | None, Message | None]:
         or (param.low is not None and value < param.low)
         or (param.high is not None and value > param.high)
     ):
-        return None, Message(OUT_OF_RANGE, name=param.name, allowed=param.allowed(), given=_given(value))
+        return None, Message(OUT_OF_RANGE, name=param.name, allowed=param.allowed(), given=_given(given))
     return value, None
 
 
