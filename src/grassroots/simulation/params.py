@@ -170,7 +170,7 @@ DEFAULTS: dict[str, Value] = {p.name: p.default for p in PARAMS}
 EVALUATION_WEIGHTS = ("evaluation_outputs", "evaluation_outcomes", "evaluation_satisfaction")
 STRATEGIES = ("strategy_wide", "strategy_specialise", "strategy_partner")
 
-SCENARIO_KEYS = ("name", "description")  # besides the parameters (or tables of them named by group)
+SCENARIO_KEYS = ("name", "description", "description_zh")  # besides the parameters (or tables of them named by group)
 
 
 class ParameterError(ValueError):
@@ -191,7 +191,7 @@ TOO_FEW_COMMUNITIES = gettext_noop("communities (%(communities)s) must be at lea
 TOO_FEW_RESIDENTS = gettext_noop("residents (%(residents)s) must be at least communities (%(communities)s)")
 
 
-def _given(value: Any) -> str:
+def shown(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
@@ -200,14 +200,14 @@ def _given(value: Any) -> str:
 
 
 def _check(param: Param, value: Any) -> tuple[Value | None, Message | None]:
-    wrong = Message(WRONG_TYPE, name=param.name, allowed=param.allowed(), given=_given(value))
+    wrong = Message(WRONG_TYPE, name=param.name, allowed=param.allowed(), given=shown(value))
     if param.kind is bool:
         return (value, None) if isinstance(value, bool) else (None, wrong)
     if param.kind is str:
         if not isinstance(value, str):
             return None, wrong
         if value not in param.choices:
-            return None, Message(OUT_OF_RANGE, name=param.name, allowed=param.allowed(), given=_given(value))
+            return None, Message(OUT_OF_RANGE, name=param.name, allowed=param.allowed(), given=shown(value))
         return value, None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None, wrong
@@ -224,7 +224,7 @@ def _check(param: Param, value: Any) -> tuple[Value | None, Message | None]:
         or (param.low is not None and value < param.low)
         or (param.high is not None and value > param.high)
     ):
-        return None, Message(OUT_OF_RANGE, name=param.name, allowed=param.allowed(), given=_given(given))
+        return None, Message(OUT_OF_RANGE, name=param.name, allowed=param.allowed(), given=shown(given))
     return value, None
 
 
@@ -294,6 +294,7 @@ class Scenario:
     name: str
     description: str
     params: dict[str, Value]
+    description_zh: str = ""  # the description in Chinese, for the page
 
     def overrides(self) -> dict[str, Value]:
         """The parameters that differ from the defaults."""
@@ -328,9 +329,10 @@ def scenario_from_data(data: Mapping[str, Any], default_name: str) -> Scenario:
     tables named by group (`[city]`, `[behaviour]`, `[policy]`)."""
     name = data.get("name", default_name)
     description = data.get("description", "")
-    if not isinstance(name, str) or not isinstance(description, str):
-        raise ScenarioError("a scenario's name and description must be text")
-    return Scenario(name, description, validate(_flatten(data, name)))
+    description_zh = data.get("description_zh", "")
+    if not all(isinstance(v, str) for v in (name, description, description_zh)):
+        raise ScenarioError("a scenario's name and descriptions must be text")
+    return Scenario(name, description, validate(_flatten(data, name)), description_zh)
 
 
 def load(name_or_path: str) -> Scenario:

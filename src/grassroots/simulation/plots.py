@@ -18,6 +18,19 @@ import matplotlib.pyplot as plt
 from grassroots.governance import metrics
 
 COLUMNS = 4
+_CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "SimHei")
+
+
+def _cjk_font() -> str | None:
+    from matplotlib import font_manager
+
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return next((family for family in _CJK_FAMILIES if family in names), None)
+
+
+#: A font with Chinese glyphs, when the machine has one (Debian: fonts-noto-cjk); plots fall back to it.
+CJK_FONT = _cjk_font()
+FONTS = ["DejaVu Sans", CJK_FONT] if CJK_FONT else ["DejaVu Sans"]
 
 
 def metrics_figure(
@@ -31,6 +44,7 @@ def metrics_figure(
     `label` gives a panel's title (the page passes a translating one).
     """
     rows = math.ceil(len(metrics.METRICS) / COLUMNS)
+    plt.rcParams["font.family"] = FONTS
     figure, axes = plt.subplots(rows, COLUMNS, figsize=(4.0 * COLUMNS, 2.6 * rows), squeeze=False)
     try:
         for i, metric in enumerate(metrics.METRICS):

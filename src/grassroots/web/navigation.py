@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from grassroots.core.permissions import is_staff
 from grassroots.orgs.models import Expert, Membership, OrgKind, Person, Role
 from grassroots.orgs.selectors import expert_of, memberships_of, person_of
+from grassroots.simulation import selectors as simulation_selectors
 
 _CACHE = "_grassroots_account"
 
@@ -122,6 +123,8 @@ def links_for(user: Any) -> list[Link]:
         found = _url(names) if key in wanted else None
         if found is not None:
             links.append(Link(found[0], label, found[1]))
+    if simulation_selectors.can_simulate(user):
+        links.append(Link("simulation-home", _("Policy simulator"), reverse("simulation-home")))
     communities = []
     for m in account.memberships:
         if m.role in (Role.RESIDENT, Role.COMMUNITY_WORKER) and m.organization.kind == OrgKind.COMMUNITY:
