@@ -123,7 +123,7 @@ def links_for(user: Any) -> list[Link]:
         found = _url(names) if key in wanted else None
         if found is not None:
             links.append(Link(found[0], label, found[1]))
-    if simulation_selectors.can_simulate(user):
+    if simulation_selectors.can_simulate(user, account.memberships):
         links.append(Link("simulation-home", _("Policy simulator"), reverse("simulation-home")))
     communities = []
     for m in account.memberships:
