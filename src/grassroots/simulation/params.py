@@ -90,7 +90,7 @@ PARAMS: tuple[Param, ...] = (
        gettext_noop("Staff one project of the reference cost employs."), low=0.5, high=20),
     _p("initial_workers", "city", int, 6, gettext_noop("Social workers per agency at the start"),
        gettext_noop("Mean staff of the first year’s agencies."), low=1, high=200),
-    _p("charity_per_resident", "city", float, 8.0, gettext_noop("Local funds per resident (yuan)"),
+    _p("charity_per_resident", "city", float, 50.0, gettext_noop("Local funds per resident (yuan)"),
        gettext_noop("What a community of full self-action capacity can raise per resident and year as matching funds."),
        low=0, high=1000),
     # -- the agents' behaviour ------------------------------------------------------------------

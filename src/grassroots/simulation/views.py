@@ -107,17 +107,8 @@ def simulation_run(request: HttpRequest, pk: int) -> HttpResponse:
         for name in metrics.NAMES:
             a_last, b_last = _cell(left[name]["last"]), _cell(right[name]["last"])
             difference = b_last["mean"] - a_last["mean"] if a_last and b_last else None
-            rows.append(
-                {
-                    "name": name,
-                    "label": METRIC_LABELS[name],
-                    "a_first": _cell(left[name]["first"]),
-                    "a_last": a_last,
-                    "b_first": _cell(right[name]["first"]),
-                    "b_last": b_last,
-                    "difference": difference,
-                }
-            )
+            cells = [_cell(left[name]["first"]), a_last, _cell(right[name]["first"]), b_last]
+            rows.append({"name": name, "label": METRIC_LABELS[name], "cells": cells, "difference": difference})
     finished = run.state in (SimulationRun.State.DONE, SimulationRun.State.FAILED)
     shipped = params.shipped()
     left = params.load(run.left_scenario) if run.left_scenario in shipped else None
