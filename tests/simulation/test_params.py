@@ -120,3 +120,11 @@ def test_command_line_values_take_the_parameters_type() -> None:
     assert params.parse_value("joint_credit", "true") is True
     assert params.parse_value("joint_credit", "no") is False
     assert params.parse_value("allocation_rule", "max_total_score") == "max_total_score"
+
+
+def test_the_documentation_describes_every_parameter_and_scenario() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "simulation.md").read_text(encoding="utf-8")
+    for p in params.PARAMS:
+        assert f"| `{p.name}` |" in doc and p.allowed() in doc
+    for name in params.shipped():
+        assert f"| `{name}` |" in doc
