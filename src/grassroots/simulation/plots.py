@@ -11,9 +11,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from grassroots.governance import metrics
 
@@ -31,6 +31,7 @@ def _cjk_font() -> str | None:
 #: A font with Chinese glyphs, when the machine has one (Debian: fonts-noto-cjk); plots fall back to it.
 CJK_FONT = _cjk_font()
 FONTS = ["DejaVu Sans", CJK_FONT] if CJK_FONT else ["DejaVu Sans"]
+matplotlib.rcParams["font.family"] = FONTS
 
 
 def metrics_figure(
@@ -44,35 +45,35 @@ def metrics_figure(
     `label` gives a panel's title (the page passes a translating one).
     """
     rows = math.ceil(len(metrics.METRICS) / COLUMNS)
-    plt.rcParams["font.family"] = FONTS
-    figure, axes = plt.subplots(rows, COLUMNS, figsize=(4.0 * COLUMNS, 2.6 * rows), squeeze=False)
-    try:
-        for i, metric in enumerate(metrics.METRICS):
-            ax = axes[i // COLUMNS][i % COLUMNS]
-            for j, (name, per_metric) in enumerate(series.items()):
-                points = [p for p in per_metric.get(metric.name, []) if p["n"]]
-                if not points:
-                    continue
-                years = [p["year"] for p in points]
-                colour = f"C{j % 10}"
-                ax.plot(years, [p["mean"] for p in points], color=colour, linewidth=1.6, label=name or None)
-                ax.fill_between(
-                    years, [p["low"] for p in points], [p["high"] for p in points], color=colour, alpha=0.2, linewidth=0
-                )
-            ax.set_title(label(metric), fontsize=9)
-            ax.tick_params(labelsize=7)
-            ax.grid(alpha=0.3)
-            if i // COLUMNS == rows - 1 or i + COLUMNS >= len(metrics.METRICS):
-                ax.set_xlabel(year_label, fontsize=8)
-        for k in range(len(metrics.METRICS), rows * COLUMNS):
-            axes[k // COLUMNS][k % COLUMNS].axis("off")
-        handles, names = axes[0][0].get_legend_handles_labels()
-        if len([n for n in names if n]) > 1 or (len(series) > 1 and names):
-            spare = axes[(rows * COLUMNS - 1) // COLUMNS][(rows * COLUMNS - 1) % COLUMNS]
-            spare.legend(handles, names, loc="center", fontsize=8, frameon=False)
-        figure.tight_layout()
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=90)
-        return buffer.getvalue()
-    finally:
-        plt.close(figure)
+    # A Figure of its own with the Agg canvas, never pyplot's global state: pages draw from many threads.
+    figure = Figure(figsize=(4.0 * COLUMNS, 2.6 * rows))
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(rows, COLUMNS, squeeze=False)
+    for i, metric in enumerate(metrics.METRICS):
+        ax = axes[i // COLUMNS][i % COLUMNS]
+        for j, (name, per_metric) in enumerate(series.items()):
+            points = [p for p in per_metric.get(metric.name, []) if p["n"]]
+            if not points:
+                continue
+            years = [p["year"] for p in points]
+            colour = f"C{j % 10}"
+            ax.plot(years, [p["mean"] for p in points], color=colour, linewidth=1.6, label=name or None)
+            ax.fill_between(
+                years, [p["low"] for p in points], [p["high"] for p in points], color=colour, alpha=0.2, linewidth=0
+            )
+        ax.set_title(label(metric), fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+        if i // COLUMNS == rows - 1 or i + COLUMNS >= len(metrics.METRICS):
+            ax.set_xlabel(year_label, fontsize=8)
+    for k in range(len(metrics.METRICS), rows * COLUMNS):
+        axes[k // COLUMNS][k % COLUMNS].axis("off")
+    handles, names = axes[0][0].get_legend_handles_labels()
+    if len([n for n in names if n]) > 1 or (len(series) > 1 and names):
+        spare = axes[(rows * COLUMNS - 1) // COLUMNS][(rows * COLUMNS - 1) % COLUMNS]
+        spare.legend(handles, names, loc="center", fontsize=8, frameon=False)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=90)
+    return buffer.getvalue()

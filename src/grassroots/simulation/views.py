@@ -84,6 +84,8 @@ def simulation_home(request: HttpRequest) -> HttpResponse:
     scenarios = [params.load(name) for name in params.shipped()]
     context = {
         "form": form,
+        "sides": [(form["left"], form["left_changes"]), (form["right"], form["right_changes"])],
+        "sizes": [form["years"], form["runs"], form["seed"]],
         "scenarios": [(s.name, _description(s)) for s in scenarios],
         "runs": [(run, services.is_stale(run)) for run in selectors.recent_runs()],
         "parameters": _parameter_rows(),
