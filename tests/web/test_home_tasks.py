@@ -174,3 +174,12 @@ def test_social_workers_record_on_their_agencys_running_contracts(web: WebWorld)
     assert reverse("record-create", args=[web.pk["contract"]]) in html
     other = web.client_for("sw_b").get(reverse("home")).content.decode()
     assert reverse("record-create", args=[web.pk["contract"]]) not in other
+
+
+def test_alerts_are_shown_in_the_readers_language(web: WebWorld) -> None:
+    """A running contract's alerts are live messages: they are translated like stored ones."""
+    client = web.client_for("mgr_a")
+    html = client.get(reverse("home")).content.decode()
+    assert "节点应于" in html and "milestone was due" not in html
+    client.cookies["django_language"] = "en"
+    assert "milestone was due" in client.get(reverse("home")).content.decode()
