@@ -52,6 +52,15 @@ Progress = Callable[[str], None]
 #: The running year's service records and spending are generated up to this day.
 DELIVERED_UNTIL = date(2026, 11, 15)
 
+#: How a budget line of each head is described in the demo's applications.
+LINE_NAMES = {
+    "personnel": "社工人力成本",
+    "activities": "活动开展费用",
+    "materials": "物资与宣传材料",
+    "training": "督导与培训",
+    "management": "机构管理费",
+}
+
 
 @dataclass
 class Login:
@@ -289,7 +298,7 @@ class _Builder:
         lines = [
             {
                 "head": head,
-                "description": f"{cat.name}项目{head}",
+                "description": f"{cat.name}项目{LINE_NAMES[head]}",
                 "amount": (size * share / scale).quantize(Decimal("1")),
             }
             for head, share in shares.items()
