@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from jsonschema import Draft4Validator, FormatChecker
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
@@ -76,7 +76,7 @@ def _registry() -> Registry:
         (RECORD_PACKAGE_URL, _load(CORE_DIR / "record-package-schema.json")),
         (VERSIONED_URL, _load(CORE_DIR / "versioned-release-validation-schema.json")),
     ]
-    return Registry().with_resources((url, Resource(contents, specification=DRAFT4)) for url, contents in resources)
+    return Registry().with_resources((url, DRAFT4.create_resource(contents)) for url, contents in resources)
 
 
 def _date_time(value: object) -> bool:

@@ -30,13 +30,13 @@ PUBLIC_STATES = (Call.State.OPEN, Call.State.REVIEW, Call.State.AWARDING, Call.S
 
 
 def ocid_prefix() -> str:
-    return str(settings.GRASSROOTS["OCID_PREFIX"])
+    return str(settings.OPEN_DATA["OCID_PREFIX"])
 
 
 def publisher() -> ocds.Publisher:
     return ocds.Publisher(
-        name=str(settings.GRASSROOTS["OCDS_PUBLISHER"]),
-        uri=str(settings.GRASSROOTS["PUBLIC_URL"]),
+        name=str(settings.OPEN_DATA["PUBLISHER"]),
+        uri=str(settings.OPEN_DATA["PUBLIC_URL"]),
         zone=ZoneInfo(settings.TIME_ZONE),
     )
 
