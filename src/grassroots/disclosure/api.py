@@ -1,7 +1,8 @@
 """Open data over the API, public and read-only: OCDS 1.1.5 release and record packages of the public calls.
 
 Packages are paginated by process (call): `page` and `page_size`; the total and the next and previous
-pages are in the `X-Total-Count` and `Link` headers, since the body must stay an OCDS package.
+pages are in the `X-Total-Count` and `Link` headers, since the body must stay an OCDS package (which is
+why a page with no process is a 404, like an unknown ocid).
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ def _paginated(request: HttpRequest, path: str, filters: PackageFilters, build: 
     total = calls.count()
     start = (filters.page - 1) * filters.page_size
     page = calls.filter(pk__in=list(calls.values_list("pk", flat=True)[start : start + filters.page_size]))
+    if not page.exists():
+        # An OCDS package holds at least one release or record, so an empty page is not a package.
+        raise HttpError(404, _("No public contracting process is on this page."))
     query = {"year": filters.year, "call": filters.call, "page_size": filters.page_size}
     response = _package(build(page, export.api_url(path, **query, page=filters.page)))
     links = []
