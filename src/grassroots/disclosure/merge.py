@@ -72,7 +72,7 @@ def _merge_object(target: dict[str, Any], source: dict[str, Any], path: tuple[st
                     by_id[ident] = fresh
             target[key] = items
         else:
-            target[key] = copy.deepcopy(value)
+            target[key] = copy.deepcopy(value) if isinstance(value, list) else value
 
 
 def compile_releases(releases: Iterable[dict[str, Any]], rules: MergeRules | None = None) -> dict[str, Any]:
