@@ -363,9 +363,8 @@ class _Reader:
                     transactions=transactions,
                 )
             )
-        for key in ("documents",):
-            if tender.get(key):
-                self.skip(f"tender.{key}", _("documents are not imported"))
+        if tender.get("documents"):
+            self.skip("tender.documents", _("documents are not imported"))
         if c.get("relatedProcesses"):
             self.skip("relatedProcesses", _("related processes are not imported"))
         buyer = (c.get("buyer") or {}).get("id")

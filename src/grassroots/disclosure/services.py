@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from grassroots.applications.models import Application
 from grassroots.awards.models import Award, AwardList
 from grassroots.contracts.models import Contract, Milestone, Payment, Tranche
-from grassroots.contracts.services import add_months, paid_total
+from grassroots.contracts.services import add_months, milestone_due_dates, paid_total
 from grassroots.core.audit import record
 from grassroots.core.errors import RuleViolation
 from grassroots.core.money import ZERO, sum_of, total
@@ -457,8 +457,7 @@ class _Importer:
         contract.communities.set(application.communities.all())
         by_code = {m.code: m for m in c.milestones}
         ordered = [m for m in c.milestones if m.code not in MILESTONE_KINDS]
-        span = (ends_on - starts_on).days
-        due = [starts_on + timedelta(days=min(30, span)), starts_on + timedelta(days=span // 2), ends_on]
+        due = milestone_due_dates(starts_on, ends_on)
         amounts = funding_services.tranche_amounts(call.program, amount)
         percents = [Decimal(p) for p in call.program.tranche_percents]
         for position, kind in enumerate(MILESTONE_KINDS):
@@ -475,8 +474,8 @@ class _Importer:
                 contract=contract,
                 milestone=milestone,
                 position=position + 1,
-                percent=percents[position] if len(percents) == 3 else Decimal(0),
-                planned=amounts[position] if len(amounts) == 3 else ZERO,
+                percent=percents[position],
+                planned=amounts[position],
                 payable=ZERO,
             )
         self.created(contract, "contract.imported", plan, {"amount": amount, "award": award.pk, "status": c.status})
