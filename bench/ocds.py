@@ -13,27 +13,13 @@ told otherwise. Run: .venv/bin/python bench/ocds.py [--processes N] [--validate-
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import tempfile
 import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def setup(home: Path) -> None:
-    os.environ["GRASSROOTS_HOME"] = str(home)
-    os.environ["DATABASE_URL"] = f"sqlite:///{home / 'bench.sqlite3'}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "grassroots.settings"
-    sys.path.insert(0, str(ROOT))  # for tests.world, the small world built through the services
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", interactive=False, verbosity=0)
+from imports import setup  # the import bench's temporary SQLite database (bench/ is on the path when run)
 
 
 def generate(n: int) -> None:

@@ -212,17 +212,8 @@ class ProcessPlan:
     contracts: list[ContractPlan]
 
 
-def _day(text: Any, zone: ZoneInfo) -> date | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return (when.astimezone(zone) if when.tzinfo else when).date()
-
-
 def _moment(text: Any, zone: ZoneInfo) -> datetime | None:
+    """An OCDS date-time; one without a zone (only in a compiled release that was not validated) is local."""
     if not isinstance(text, str):
         return None
     try:
@@ -230,6 +221,11 @@ def _moment(text: Any, zone: ZoneInfo) -> datetime | None:
     except ValueError:
         return None
     return when if when.tzinfo else when.replace(tzinfo=zone)
+
+
+def _day(text: Any, zone: ZoneInfo) -> date | None:
+    when = _moment(text, zone)
+    return when.astimezone(zone).date() if when else None
 
 
 def _text(value: Any, limit: int) -> str:
