@@ -1,4 +1,4 @@
-"""The `grassroots` console script: demo, serve, audit, solve and a pass-through to Django's commands."""
+"""The `grassroots` console script: demo, serve, audit, solve, OCDS export and import, and Django's commands."""
 
 from __future__ import annotations
 
@@ -153,6 +153,77 @@ def cmd_import_records(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_ocds(args: argparse.Namespace) -> int:
+    """Write the OCDS release and record packages of the public calls (one pair, or one per fiscal year)."""
+    _setup()
+    from pathlib import Path
+
+    from grassroots.disclosure import export, selectors
+
+    out = Path(args.out)
+    calls = selectors.public_calls(year=args.year, calls=args.call or ())
+    if args.call and calls.count() < len(set(args.call)):
+        print("no public call for some of: " + ", ".join(args.call), file=sys.stderr)
+        return 2
+    years = sorted(set(calls.values_list("program__fiscal_year", flat=True))) if args.by_year else [args.year]
+
+    def progress(done: int, total: int, releases: int) -> None:
+        print(f"  {done}/{total} processes, {releases} releases", file=sys.stderr, flush=True)
+
+    try:
+        for year in years:
+            subset = calls.filter(program__fiscal_year=year) if args.by_year else calls
+            written = export.write_packages(
+                out,
+                subset,
+                suffix=f"-{year}" if args.by_year else "",
+                filters={"year": year, "call": args.call or ()},
+                validate=not args.no_validate,
+                progress=progress,
+            )
+            checked = "" if args.no_validate else ", validated"
+            print(f"{written.processes} processes, {written.releases} releases{checked}:")
+            for path in written.files:
+                print(f"  {path}")
+    except export.InvalidExport as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_import_ocds(args: argparse.Namespace) -> int:
+    """Import an OCDS release or record package. Exit 0 when it was imported (what could not be mapped is
+    listed), 2 when it was refused (not JSON, not OCDS): then nothing was imported."""
+    _setup()
+    from django.contrib.auth import get_user_model
+
+    from grassroots.core.errors import Forbidden
+    from grassroots.disclosure import services
+
+    user = None
+    if args.as_user:
+        user = get_user_model().objects.filter(username=args.as_user).first()
+        if user is None:
+            print(f"no user {args.as_user!r}", file=sys.stderr)
+            return 2
+    try:
+        with open(args.file, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        print(f"cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    try:
+        report = services.import_package(user, data)
+    except services.PackageRefused as exc:
+        print(f"{args.file}: {exc}", file=sys.stderr)
+        return 2
+    except Forbidden as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(report.text())
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _setup()
     from django.core.management import execute_from_command_line
@@ -193,6 +264,19 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--as", dest="as_user", metavar="USERNAME", required=True, help="the user who imports")
     imp.add_argument("--kind", choices=["records", "expenditures"], default="records")
     imp.set_defaults(func=cmd_import_records)
+
+    exp = sub.add_parser("export-ocds", help="write OCDS 1.1.5 release and record packages of the public calls")
+    exp.add_argument("--out", required=True, metavar="DIR", help="folder to write the packages into")
+    exp.add_argument("--year", type=int, help="only the calls of this fiscal year")
+    exp.add_argument("--call", action="append", metavar="REFERENCE_OR_OCID", help="only this call (repeatable)")
+    exp.add_argument("--by-year", action="store_true", help="one pair of packages per fiscal year")
+    exp.add_argument("--no-validate", action="store_true", help="skip validating each release and record")
+    exp.set_defaults(func=cmd_export_ocds)
+
+    ocds_import = sub.add_parser("import-ocds", help="import an OCDS release or record package")
+    ocds_import.add_argument("file", metavar="FILE", help="a release package or record package (JSON)")
+    ocds_import.add_argument("--as", dest="as_user", metavar="USERNAME", help="the staff user who imports")
+    ocds_import.set_defaults(func=cmd_import_ocds)
 
     manage = sub.add_parser("manage", help="run a Django management command", add_help=False)
     manage.add_argument("rest", nargs=argparse.REMAINDER)

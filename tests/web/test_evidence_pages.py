@@ -100,8 +100,9 @@ def test_files_come_back_as_handed_in_with_safe_headers(web: WebWorld, evidence:
     assert photo["X-Content-Type-Options"] == "nosniff" and photo["Content-Disposition"].startswith("inline")
     receipt = client.get(file_url(evidence["receipt"]))
     assert receipt.content == PDF and receipt["Content-Type"] == "application/pdf"
-    assert receipt["Content-Disposition"].startswith("attachment") and "filename*=utf-8''%E5%8F%91%E7%A5%A8.pdf" in (
-        receipt["Content-Disposition"]
+    assert (
+        receipt["Content-Disposition"].startswith("attachment")
+        and "filename*=utf-8''%E5%8F%91%E7%A5%A8.pdf" in (receipt["Content-Disposition"])
     )
 
 

@@ -1,4 +1,4 @@
-""""Waiting for you": each role's home page lists what it must do now, and only its own work."""
+"""The "Waiting for you" list: each role's home page shows what it must do now, and only its own work."""
 
 from __future__ import annotations
 
