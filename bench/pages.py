@@ -52,6 +52,7 @@ def pages() -> list[tuple[str, str, Callable[[], str | None]]]:
     """(login, label, url) for every kind of page; a url of None is skipped (the demo lacks that object)."""
     from grassroots.applications.models import Application
     from grassroots.contracts.models import Contract
+    from grassroots.delivery.models import Expenditure, ServiceRecord
     from grassroots.evaluation.models import Evaluation, Survey
     from grassroots.funding.models import Call, Program
     from grassroots.orgs.models import Organization, OrgKind
@@ -94,6 +95,20 @@ def pages() -> list[tuple[str, str, Callable[[], str | None]]]:
             first(Organization.objects.filter(kind=OrgKind.COMMUNITY), "/communities/{}/needs/"),
         ),
         ("community1", "consultation meeting", _meeting_url()),
+        ("bureau", "program", first(Program.objects.all(), "/programs/{}/")),
+        ("street", "call review", first(Call.objects.filter(state="decided"), "/calls/{}/review/")),
+        ("street", "call awards", first(Call.objects.filter(state="decided"), "/calls/{}/awards/")),
+        ("agency1", "application form (new)", first(Call.objects.filter(state="open"), "/calls/{}/apply/")),
+        (
+            "agency1",
+            "service record form",
+            first(
+                Contract.objects.filter(state="active", agency__memberships__person__user__username="agency1"),
+                "/contracts/{}/records/new/",
+            ),
+        ),
+        ("street", "service record", first(ServiceRecord.objects.all(), "/records/{}/")),
+        ("street", "expenditure", first(Expenditure.objects.all(), "/expenditures/{}/")),
         *_lists(),
     ]
 

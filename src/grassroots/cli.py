@@ -1,8 +1,10 @@
-"""The `grassroots` console script: demo, serve, audit, solve, simulate and a pass-through to Django's commands."""
+"""The `grassroots` console script: demo, serve, audit, solve, simulate, OCDS export and import, and Django's
+commands."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from collections.abc import Sequence
@@ -173,11 +175,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         scenario = params.load(args.scenario)
         if args.set:
             overrides = runner.parse_sweep(args.set)
-            scenario = params.Scenario(
-                scenario.name,
-                scenario.description,
-                params.validate({**scenario.params, **{k: v[0] for k, v in overrides.items()}}),
-            )
+            changed = params.validate({**scenario.params, **{k: v[0] for k, v in overrides.items()}})
+            scenario = dataclasses.replace(scenario, params=changed)
         sweep = runner.load_sweep_file(args.sweep_file) if args.sweep_file else {}
         sweep.update(runner.parse_sweep(args.sweep or []))
         progress = sys.stderr.isatty() if args.progress is None else args.progress
@@ -199,6 +198,77 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     points = len(outcome.points)
     what = f"{points} sweep points × {args.runs} runs" if points > 1 else f"{args.runs} runs"
     print(f"{scenario.name}: {what} of {args.years} years in {outcome.seconds:.1f} s; outputs in {args.out}")
+    return 0
+
+
+def cmd_export_ocds(args: argparse.Namespace) -> int:
+    """Write the OCDS release and record packages of the public calls (one pair, or one per fiscal year)."""
+    _setup()
+    from pathlib import Path
+
+    from grassroots.disclosure import export, selectors
+
+    out = Path(args.out)
+    calls = selectors.public_calls(year=args.year, calls=args.call or ())
+    if args.call and calls.count() < len(set(args.call)):
+        print("no public call for some of: " + ", ".join(args.call), file=sys.stderr)
+        return 2
+    years = sorted(set(calls.values_list("program__fiscal_year", flat=True))) if args.by_year else [args.year]
+
+    def progress(done: int, total: int, releases: int) -> None:
+        print(f"  {done}/{total} processes, {releases} releases", file=sys.stderr, flush=True)
+
+    try:
+        for year in years:
+            subset = calls.filter(program__fiscal_year=year) if args.by_year else calls
+            written = export.write_packages(
+                out,
+                subset,
+                suffix=f"-{year}" if args.by_year else "",
+                filters={"year": year, "call": args.call or ()},
+                validate=not args.no_validate,
+                progress=progress,
+            )
+            checked = "" if args.no_validate else ", validated"
+            print(f"{written.processes} processes, {written.releases} releases{checked}:")
+            for path in written.files:
+                print(f"  {path}")
+    except export.InvalidExport as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_import_ocds(args: argparse.Namespace) -> int:
+    """Import an OCDS release or record package. Exit 0 when it was imported (what could not be mapped is
+    listed), 2 when it was refused (not JSON, not OCDS): then nothing was imported."""
+    _setup()
+    from django.contrib.auth import get_user_model
+
+    from grassroots.core.errors import Forbidden
+    from grassroots.disclosure import services
+
+    user = None
+    if args.as_user:
+        user = get_user_model().objects.filter(username=args.as_user).first()
+        if user is None:
+            print(f"no user {args.as_user!r}", file=sys.stderr)
+            return 2
+    try:
+        with open(args.file, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        print(f"cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    try:
+        report = services.import_package(user, data)
+    except services.PackageRefused as exc:
+        print(f"{args.file}: {exc}", file=sys.stderr)
+        return 2
+    except Forbidden as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(report.text())
     return 0
 
 
@@ -273,6 +343,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--list", action="store_true", help="list the shipped scenarios and stop")
     sim.set_defaults(func=cmd_simulate)
+
+    exp = sub.add_parser("export-ocds", help="write OCDS 1.1.5 release and record packages of the public calls")
+    exp.add_argument("--out", required=True, metavar="DIR", help="folder to write the packages into")
+    exp.add_argument("--year", type=int, help="only the calls of this fiscal year")
+    exp.add_argument("--call", action="append", metavar="REFERENCE_OR_OCID", help="only this call (repeatable)")
+    exp.add_argument("--by-year", action="store_true", help="one pair of packages per fiscal year")
+    exp.add_argument("--no-validate", action="store_true", help="skip validating each release and record")
+    exp.set_defaults(func=cmd_export_ocds)
+
+    ocds_import = sub.add_parser("import-ocds", help="import an OCDS release or record package")
+    ocds_import.add_argument("file", metavar="FILE", help="a release package or record package (JSON)")
+    ocds_import.add_argument("--as", dest="as_user", metavar="USERNAME", help="the staff user who imports")
+    ocds_import.set_defaults(func=cmd_import_ocds)
 
     manage = sub.add_parser("manage", help="run a Django management command", add_help=False)
     manage.add_argument("rest", nargs=argparse.REMAINDER)

@@ -118,6 +118,16 @@ GRASSROOTS = {
     "ATTACHMENT_MAX_BYTES": int(os.environ.get("GRASSROOTS_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)),
 }
 
+OPEN_DATA = {
+    # Open data (OCDS): each call's ocid is "<prefix>-<call reference>"; register a prefix with the Open
+    # Contracting Partnership before publishing for real.
+    "OCID_PREFIX": os.environ.get("GRASSROOTS_OCID_PREFIX", "ocds-grsrts"),
+    # The address the platform is reached at, for the URIs of exported packages and releases.
+    "PUBLIC_URL": os.environ.get("GRASSROOTS_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+    # Who publishes the open data (the package's publisher).
+    "PUBLISHER": os.environ.get("GRASSROOTS_OCDS_PUBLISHER", "Grassroots"),
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

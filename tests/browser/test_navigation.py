@@ -197,3 +197,28 @@ def test_lists_on_a_phone(chromium: Any, site: Site) -> None:
         shots("records-print")
     finally:
         context.close()
+
+
+def test_home_pages_lead_from_what_waits_to_the_form_that_does_it(page: Any, shots: Any, site: Site) -> None:
+    """The agency's overdue mid-term report is first on its home page; following it opens the report form."""
+    log_in(page, site, "mgr_a")
+    tasks = page.locator("ol.tasks li[data-task]")
+    assert tasks.count() >= 2  # the draft to submit and the mid-term report
+    late = page.locator("ol.tasks li.late a", has_text="中期节点报告")
+    assert late.count() == 1
+    shots("agency-waiting-for-you")
+    late.first.click()
+    page.wait_for_load_state()
+    assert page.url.endswith("#milestone-report")
+    assert page.locator("#milestone-report").is_visible()
+    page.fill("#milestone-report", "中期进展：服务按计划推进。")
+    page.locator("#milestone-report").press("Tab")
+    page.locator("form:has(#milestone-report) button[type=submit]").click()
+    page.wait_for_load_state()
+    log_in(page, site, "street")
+    review = page.locator("ol.tasks li[data-task] a", has_text="节点报告")
+    assert review.count() == 1
+    shots("street-waiting-for-you")
+    review.click()
+    page.wait_for_load_state()
+    assert page.url.endswith("#milestones")

@@ -13,3 +13,7 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
     docs_url="/docs",
 )
+
+from grassroots.disclosure.api import router as ocds_router  # noqa: E402 - routers are added once the API exists
+
+api.add_router("/ocds/", ocds_router)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from grassroots.applications.models import Application
 from grassroots.core.money import total
@@ -111,4 +112,31 @@ def own_applications(user: Any, call: Call) -> set[int]:
         return set()
     return set(
         Application.objects.filter(call=call, lead_agency__in=agencies_staffed_by(user)).values_list("pk", flat=True)
+    )
+
+
+@dataclass(frozen=True)
+class InPublicity:
+    award_list: AwardList
+    open_objections: int
+
+
+def in_publicity(call_ids: Iterable[int]) -> list[InPublicity]:
+    """Award lists under publicity on the given calls, with their open objections counted: the issuer answers
+    objections, the department decides once the period is over and none is open."""
+    rows = (
+        AwardList.objects.filter(call_id__in=list(call_ids), state=AwardList.State.PUBLICITY)
+        .annotate(open_objections=Count("objections", filter=Q(objections__state=Objection.State.OPEN)))
+        .select_related("call")
+        .order_by("publicity_until", "pk")
+    )
+    return [InPublicity(row, row.open_objections) for row in rows]
+
+
+def calls_with_list(call_ids: Iterable[int]) -> set[int]:
+    """Which of the calls already have an award list in force (proposed, in publicity or decided)."""
+    return set(
+        AwardList.objects.filter(call_id__in=list(call_ids))
+        .exclude(state=AwardList.State.WITHDRAWN)
+        .values_list("call_id", flat=True)
     )

@@ -14,11 +14,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,7 +31,7 @@ from grassroots.funding.selectors import calls_visible_to
 from grassroots.orgs.models import Role
 from grassroots.orgs.selectors import acts_for, person_of
 from grassroots.review import selectors as review_selectors
-from grassroots.web.refusals import refused
+from grassroots.web.refusals import done, redrawn_by
 
 from . import forms, selectors, services
 from .models import AwardList, Objection
@@ -98,15 +96,12 @@ def _caps(call: Call) -> list[tuple[Any, Decimal]]:
     return [(by_code.get(code, code), Decimal(str(cap))) for code, cap in sorted(call.category_caps.items())]
 
 
-def _refused(request: HttpRequest, pk: int, problem: RuleViolation | PermissionDenied) -> HttpResponse:
-    """The page again, read afresh (a refused service may have changed objects in memory before rolling back)."""
-    status = refused(request, problem)
+def _redraw(request: HttpRequest, status: int, pk: int, **_ids: int) -> HttpResponse:
     return _awards_page(request, _call(request, pk), request.POST, status)
 
 
 def _done(request: HttpRequest, call: Call, text: str, anchor: str = "") -> HttpResponse:
-    messages.success(request, text)
-    return redirect(reverse("call-awards", args=[call.pk]) + anchor)
+    return done(request, text, reverse("call-awards", args=[call.pk]) + anchor)
 
 
 def _current(call: Call) -> AwardList:
@@ -118,13 +113,11 @@ def _current(call: Call) -> AwardList:
 
 @login_required
 @require_POST
+@redrawn_by(_redraw)
 def awards_propose(request: HttpRequest, pk: int) -> HttpResponse:
     """Run the allocation under the call's budget and caps, by the chosen rule."""
     call = _call(request, pk)
-    try:
-        award_list = services.propose_awards(request.user, call, str(request.POST.get("rule", "")) or None)
-    except (RuleViolation, PermissionDenied) as problem:
-        return _refused(request, pk, problem)
+    award_list = services.propose_awards(request.user, call, str(request.POST.get("rule", "")) or None)
     funded = award_list.awards.count()
     text = ngettext(
         "The allocation funds %(n)d application for %(total)s.",
@@ -136,14 +129,12 @@ def awards_propose(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@redrawn_by(_redraw)
 def awards_publicity(request: HttpRequest, pk: int) -> HttpResponse:
     """Publish the proposed list for the call's publicity period, from the chosen day."""
     call = _call(request, pk)
-    try:
-        starts_on = forms.day(request.POST, "starts_on", _("Publicity starts on"), default=timezone.localdate())
-        award_list = services.start_publicity(request.user, _current(call), starts_on=starts_on)
-    except (RuleViolation, PermissionDenied) as problem:
-        return _refused(request, pk, problem)
+    starts_on = forms.day(request.POST, "starts_on", _("Publicity starts on"), default=timezone.localdate())
+    award_list = services.start_publicity(request.user, _current(call), starts_on=starts_on)
     text = _("The list is in publicity from %(start)s until %(end)s; anyone may object until then.") % {
         "start": award_list.publicity_from,
         "end": award_list.publicity_until,
@@ -153,33 +144,29 @@ def awards_publicity(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@redrawn_by(_redraw)
 def awards_object(request: HttpRequest, pk: int) -> HttpResponse:
     """Anyone logged in objects to the publicised list, or to one award on it."""
     call = _call(request, pk)
-    try:
-        award_list = selectors.public_list(call)
-        if award_list is None:
-            raise RuleViolation(_("Objections are taken only during the publicity period."))
-        award = forms.award_on(request.POST, "award", award_list)
-        services.raise_objection(request.user, award_list, forms.text(request.POST, "text"), award)
-    except (RuleViolation, PermissionDenied) as problem:
-        return _refused(request, pk, problem)
+    award_list = selectors.public_list(call)
+    if award_list is None:
+        raise RuleViolation(_("Objections are taken only during the publicity period."))
+    award = forms.award_on(request.POST, "award", award_list)
+    services.raise_objection(request.user, award_list, forms.text(request.POST, "text"), award)
     return _done(request, call, _("Your objection was received. The call's officers answer it here."), "#objections")
 
 
 @login_required
 @require_POST
+@redrawn_by(_redraw)
 def awards_answer(request: HttpRequest, pk: int, objection: int) -> HttpResponse:
     """The call's officer upholds or dismisses an objection, with a response the objector reads."""
     call = _call(request, pk)
     found = get_object_or_404(
         Objection.objects.select_related("award_list__call", "award__application"), pk=objection, award_list__call=call
     )
-    try:
-        upheld = forms.uphold(request.POST)
-        services.answer_objection(request.user, found, uphold=upheld, response=forms.text(request.POST, "response"))
-    except (RuleViolation, PermissionDenied) as problem:
-        return _refused(request, pk, problem)
+    upheld = forms.uphold(request.POST)
+    services.answer_objection(request.user, found, uphold=upheld, response=forms.text(request.POST, "response"))
     if upheld and found.award is not None:
         text = _("The objection was upheld; the award to %(a)s is revoked.") % {"a": found.award.application.reference}
     elif upheld:
@@ -191,23 +178,19 @@ def awards_answer(request: HttpRequest, pk: int, objection: int) -> HttpResponse
 
 @login_required
 @require_POST
+@redrawn_by(_redraw)
 def awards_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """The department approves the publicised list: the awards are confirmed and the call is decided."""
     call = _call(request, pk)
-    try:
-        services.decide(request.user, _current(call))
-    except (RuleViolation, PermissionDenied) as problem:
-        return _refused(request, pk, problem)
+    services.decide(request.user, _current(call))
     return _done(request, call, _("The awards are decided. Contracts can now be drafted."), "#list")
 
 
 @login_required
 @require_POST
+@redrawn_by(_redraw)
 def awards_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     """Take back a proposed or publicised list, with a reason, so that a corrected one can be proposed."""
     call = _call(request, pk)
-    try:
-        services.withdraw_award_list(request.user, _current(call), forms.text(request.POST, "reason"))
-    except (RuleViolation, PermissionDenied) as problem:
-        return _refused(request, pk, problem)
+    services.withdraw_award_list(request.user, _current(call), forms.text(request.POST, "reason"))
     return _done(request, call, _("The award list was withdrawn; a new allocation can be run."))

@@ -11,7 +11,9 @@ A contract is seen by
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -173,4 +175,54 @@ def standing_of(user: Any, contract: Contract) -> Standing:
         staff=bool(held & {(contract.agency_id, Role.MANAGER), (contract.agency_id, Role.SOCIAL_WORKER)}),
         purchaser=purchaser,
         payer=purchaser or (department_id, Role.OFFICER) in held,
+    )
+
+
+# --- what waits for someone: the home page's tasks ------------------------------------------------------------
+
+
+def submitted_milestones(contract_ids: Iterable[int]) -> list[Milestone]:
+    """Milestone reports handed in on the given contracts, for the purchaser to accept or reject."""
+    found = Milestone.objects.filter(contract_id__in=list(contract_ids), state=Milestone.State.SUBMITTED)
+    return list(found.select_related("contract__award__application").order_by("due_on", "pk"))
+
+
+def changes_to_decide(contract_ids: Iterable[int]) -> list[ChangeRequest]:
+    """Requested changes on the given contracts that wait for the purchaser's approval."""
+    found = ChangeRequest.objects.filter(
+        contract_id__in=list(contract_ids), state=ChangeRequest.State.REQUESTED, needs_approval=True
+    )
+    return list(found.select_related("contract__award__application").order_by("requested_at", "pk"))
+
+
+def payable_tranches(contract_ids: Iterable[int]) -> list[Tranche]:
+    """Released, unpaid tranches of the given contracts, for the purchaser or its department to pay."""
+    found = Tranche.objects.filter(contract_id__in=list(contract_ids), state=Tranche.State.PAYABLE)
+    return list(found.select_related("contract__award__application").order_by("contract__number", "position"))
+
+
+@dataclass(frozen=True)
+class AgencyDue:
+    """Work on an agency's contracts waiting for its manager."""
+
+    to_sign: list[Contract]  # drafts the purchaser prepared
+    milestones: list[Milestone]  # reports to write: overdue, rejected, or due within the horizon
+
+
+def waiting_on_agency(contracts: Iterable[Contract], today: date, horizon_days: int = 30) -> AgencyDue:
+    """Drafts to countersign and milestone reports to write on running contracts."""
+    listed = list(contracts)
+    running = [c.pk for c in listed if c.state == Contract.State.ACTIVE]
+    milestones = (
+        Milestone.objects.filter(contract_id__in=running)
+        .filter(
+            Q(state=Milestone.State.REJECTED)
+            | Q(state=Milestone.State.PENDING, due_on__lte=today + timedelta(days=horizon_days))
+        )
+        .select_related("contract__award__application")
+        .order_by("due_on", "pk")
+    )
+    return AgencyDue(
+        to_sign=[c for c in listed if c.state == Contract.State.DRAFT],
+        milestones=list(milestones),
     )

@@ -54,6 +54,13 @@ def _require_agency(actor: Any, contract: Contract) -> None:
     )
 
 
+def milestone_due_dates(starts_on: date, ends_on: date) -> list[date]:
+    """When the start, mid-term and final reports fall due: a month in (or at the end of a shorter term),
+    half-way, and at the end."""
+    span = (ends_on - starts_on).days
+    return [starts_on + timedelta(days=min(30, span)), starts_on + timedelta(days=span // 2), ends_on]
+
+
 @transaction.atomic
 def draft_contract(actor: Any, award: Award, *, starts_on: date, term_months: int | None = None) -> Contract:
     """Turn a confirmed award into a draft contract with lines, milestones and tranches."""
@@ -95,8 +102,7 @@ def draft_contract(actor: Any, award: Award, *, starts_on: date, term_months: in
     )
     percents = [Decimal(p) for p in program.tranche_percents]
     amounts = tranche_amounts(program, award.amount)
-    span = (ends_on - starts_on).days
-    due = [starts_on + timedelta(days=min(30, span)), starts_on + timedelta(days=span // 2), ends_on]
+    due = milestone_due_dates(starts_on, ends_on)
     kinds = [Milestone.Kind.START, Milestone.Kind.MIDTERM, Milestone.Kind.FINAL]
     if len(percents) != 3:
         raise RuleViolation(_("The program's schedule must have three tranches: start, mid-term and final."))

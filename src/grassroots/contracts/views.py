@@ -16,7 +16,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,7 +29,7 @@ from grassroots.delivery import imports
 from grassroots.delivery import selectors as delivery
 from grassroots.delivery import services as delivery_services
 from grassroots.evaluation import selectors as evaluation
-from grassroots.web.refusals import refused
+from grassroots.web.refusals import Redraw, redrawn_by
 
 from . import documents, forms, selectors, services
 from .models import ChangeRequest, Contract, Milestone, Tranche
@@ -113,8 +112,22 @@ def _actions(contract: Contract, detail: dict[str, Any], standing: selectors.Sta
     return actions
 
 
-def _refused(request: HttpRequest, contract: Contract, problem: RuleViolation | PermissionDenied) -> HttpResponse:
-    return _contract_page(request, contract, post=request.POST, status=refused(request, problem))
+def _redraw(request: HttpRequest, status: int, pk: int) -> HttpResponse:
+    """The contract's page again after a refusal (`pk` is the contract's)."""
+    return _contract_page(request, _visible(request, pk), post=request.POST, status=status)
+
+
+def _redraw_for(model: type[Milestone] | type[Tranche] | type[ChangeRequest]) -> Redraw:
+    """The page of the contract that the milestone, tranche or change request `pk` belongs to."""
+
+    def redraw(request: HttpRequest, status: int, pk: int) -> HttpResponse:
+        found = model.objects.filter(contract__in=selectors.visible_to(request.user), pk=pk).values("contract_id")
+        contract_id = found.first()
+        if contract_id is None:
+            raise Http404
+        return _redraw(request, status, contract_id["contract_id"])
+
+    return redraw
 
 
 def _back(contract: Contract, anchor: str = "actions") -> HttpResponse:
@@ -123,13 +136,11 @@ def _back(contract: Contract, anchor: str = "actions") -> HttpResponse:
 
 @login_required
 @require_POST
+@redrawn_by(_redraw)
 def contract_sign(request: HttpRequest, pk: int) -> HttpResponse:
     """The agency's manager countersigns the purchaser's draft, which starts the contract."""
     contract = _visible(request, pk)
-    try:
-        services.sign_contract(request.user, contract)
-    except (RuleViolation, PermissionDenied) as problem:
-        return _refused(request, contract, problem)
+    services.sign_contract(request.user, contract)
     messages.success(request, _("The contract is signed and running."))
     return _back(contract)
 
@@ -142,31 +153,25 @@ def _milestone(request: HttpRequest, pk: int) -> Milestone:
 
 @login_required
 @require_POST
+@redrawn_by(_redraw_for(Milestone))
 def milestone_submit(request: HttpRequest, pk: int) -> HttpResponse:
     """The agency's manager hands in the report of a milestone."""
     milestone = _milestone(request, pk)
     contract = _visible(request, milestone.contract_id)
-    try:
-        services.submit_milestone(request.user, milestone, forms.text(request.POST, "report"))
-    except (RuleViolation, PermissionDenied) as problem:
-        return _refused(request, contract, problem)
+    services.submit_milestone(request.user, milestone, forms.text(request.POST, "report"))
     messages.success(request, _("The report was handed in; the purchaser reviews it."))
     return _back(contract)
 
 
 @login_required
 @require_POST
+@redrawn_by(_redraw_for(Milestone))
 def milestone_review(request: HttpRequest, pk: int) -> HttpResponse:
     """The purchaser's officer accepts a milestone report (releasing its tranche) or rejects it, saying why."""
     milestone = _milestone(request, pk)
     contract = _visible(request, milestone.contract_id)
-    try:
-        accept = forms.accepts(request.POST)
-        services.review_milestone(
-            request.user, milestone, accept=accept, reason=forms.text(request.POST, "review_reason")
-        )
-    except (RuleViolation, PermissionDenied) as problem:
-        return _refused(request, contract, problem)
+    accept = forms.accepts(request.POST)
+    services.review_milestone(request.user, milestone, accept=accept, reason=forms.text(request.POST, "review_reason"))
     if accept:
         messages.success(request, _("The report was accepted; its tranche can be paid."))
     else:
@@ -176,6 +181,7 @@ def milestone_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@redrawn_by(_redraw_for(Tranche))
 def tranche_pay(request: HttpRequest, pk: int) -> HttpResponse:
     """The purchaser or its department pays a payable tranche. The form's idempotency key makes a second
     sending of the same form find the payment already made instead of paying again."""
@@ -185,10 +191,7 @@ def tranche_pay(request: HttpRequest, pk: int) -> HttpResponse:
     contract = _visible(request, tranche.contract_id)
     key = forms.text(request.POST, "idempotency_key")
     earlier = selectors.payment_with_key(key)
-    try:
-        payment = services.pay_tranche(request.user, tranche, idempotency_key=key)
-    except (RuleViolation, PermissionDenied) as problem:
-        return _refused(request, contract, problem)
+    payment = services.pay_tranche(request.user, tranche, idempotency_key=key)
     if earlier is not None and earlier.pk == payment.pk:
         messages.info(
             request,
@@ -205,20 +208,18 @@ def tranche_pay(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@redrawn_by(_redraw)
 def change_request(request: HttpRequest, pk: int) -> HttpResponse:
     """The agency asks to move money between lines, for a later end date, or to terminate with a settlement
     (the purchaser's officer may terminate too, which applies at once)."""
     contract = _visible(request, pk)
-    try:
-        kind, arguments = forms.change_from(request.POST, contract)
-        if kind == ChangeRequest.Kind.REALLOCATION:
-            change = services.request_reallocation(request.user, contract, **arguments)
-        elif kind == ChangeRequest.Kind.EXTENSION:
-            change = services.request_extension(request.user, contract, **arguments)
-        else:
-            change = services.request_termination(request.user, contract, **arguments)
-    except (RuleViolation, PermissionDenied) as problem:
-        return _refused(request, contract, problem)
+    kind, arguments = forms.change_from(request.POST, contract)
+    if kind == ChangeRequest.Kind.REALLOCATION:
+        change = services.request_reallocation(request.user, contract, **arguments)
+    elif kind == ChangeRequest.Kind.EXTENSION:
+        change = services.request_extension(request.user, contract, **arguments)
+    else:
+        change = services.request_termination(request.user, contract, **arguments)
     change.refresh_from_db()
     if change.state == ChangeRequest.State.APPLIED:
         messages.success(request, _("The change was applied at once: it needs no approval."))
@@ -229,6 +230,7 @@ def change_request(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@redrawn_by(_redraw_for(ChangeRequest))
 def change_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """The purchaser's officer approves a requested change (applying it) or rejects it, saying why."""
     change = get_object_or_404(
@@ -236,15 +238,12 @@ def change_decide(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     contract = _visible(request, change.contract_id)
-    try:
-        approve = forms.approves(request.POST)
-        note = forms.text(request.POST, "note")
-        if approve:
-            services.approve_change(request.user, change, note=note)
-        else:
-            services.reject_change(request.user, change, reason=note)
-    except (RuleViolation, PermissionDenied) as problem:
-        return _refused(request, contract, problem)
+    approve = forms.approves(request.POST)
+    note = forms.text(request.POST, "note")
+    if approve:
+        services.approve_change(request.user, change, note=note)
+    else:
+        services.reject_change(request.user, change, reason=note)
     if approve:
         messages.success(request, _("The change was approved and applied."))
     else:

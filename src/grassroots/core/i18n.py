@@ -6,9 +6,14 @@ from typing import Any
 
 from django.utils.translation import gettext
 
+from .messages import Message
+
 
 def render_message(stored: Any) -> str:
-    """A stored message ({"message", "params"}) in the active language; plain text is shown as it is."""
+    """A message ({"message", "params"} as stored, or a live `Message`) in the active language; plain text is
+    shown as it is."""
+    if isinstance(stored, Message):
+        stored = stored.as_data()
     if isinstance(stored, dict) and "message" in stored:
         raw = stored.get("params") or {}
         # Parameters that are themselves catalogue entries (a tie such as "employee") are translated too.

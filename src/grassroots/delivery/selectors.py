@@ -19,7 +19,7 @@ from grassroots.orgs.models import OrgKind, Person, Role
 from grassroots.orgs.selectors import orgs_where
 
 from . import progress
-from .models import Expenditure, ServiceRecord
+from .models import Attachment, Expenditure, ServiceRecord
 
 
 def recent_records_of(person: Person, limit: int = 10) -> list[ServiceRecord]:
@@ -168,6 +168,22 @@ def expenditures_visible_to(user: Any) -> QuerySet[Expenditure]:
     from grassroots.contracts.selectors import visible_to
 
     return Expenditure.objects.filter(contract__in=visible_to(user).values("pk"))
+
+
+def attachments_visible_to(user: Any) -> QuerySet[Attachment]:
+    """Evidence is seen by whoever sees the record or expenditure it belongs to (and so its contract)."""
+    return Attachment.objects.filter(
+        Q(record__in=records_visible_to(user).values("pk"))
+        | Q(expenditure__in=expenditures_visible_to(user).values("pk"))
+    )
+
+
+def record_detail(record: ServiceRecord) -> dict[str, Any]:
+    """What a service record's page shows beside the record: who delivered it and its evidence."""
+    return {
+        "workers": list(record.social_workers.order_by("name", "pk")),
+        "attachments": list(record.attachments.order_by("uploaded_at", "pk")),
+    }
 
 
 def records_by(person: Person) -> QuerySet[ServiceRecord]:

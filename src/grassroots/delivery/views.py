@@ -8,6 +8,7 @@ or not at all. A refusal is shown on the form with what was typed kept, answered
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.contrib import messages
@@ -15,13 +16,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from grassroots.applications.models import BudgetHead
 from grassroots.contracts import selectors as contracts
 from grassroots.contracts.models import Contract
 from grassroots.core.errors import Forbidden, RuleViolation
@@ -95,6 +98,61 @@ def _record_page(request: HttpRequest, contract: Contract, post: Any = None, sta
         "today": forms.default_day(contract, timezone.localdate()).isoformat(),
     }
     return render(request, "delivery/record_form.html", context, status=status)
+
+
+@login_required
+@require_GET
+def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One service record with who delivered it and its evidence, for whoever may see its contract."""
+    record = get_object_or_404(
+        selectors.records_visible_to(request.user).select_related("contract__award__application", "recorded_by"),
+        pk=pk,
+    )
+    context = {"record": record, **selectors.record_detail(record)}
+    return render(request, "delivery/record_detail.html", context)
+
+
+@login_required
+@require_GET
+def expenditure_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One expenditure with its budget line and receipt, for whoever may see its contract."""
+    spent = get_object_or_404(
+        selectors.expenditures_visible_to(request.user).select_related(
+            "contract__award__application", "line", "recorded_by"
+        ),
+        pk=pk,
+    )
+    context = {
+        "spent": spent,
+        "head": dict(BudgetHead.choices).get(spent.line.head, spent.line.head),
+        "attachments": list(spent.attachments.order_by("uploaded_at", "pk")),
+    }
+    return render(request, "delivery/expenditure_detail.html", context)
+
+
+@login_required
+@require_GET
+def attachment_file(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """The evidence file itself, to whoever may see its record or expenditure; refused if it no longer matches
+    the fingerprint taken at upload (an evidence file must be what was handed in)."""
+    attachment = get_object_or_404(selectors.attachments_visible_to(request.user), pk=pk)
+    try:
+        with attachment.file.open("rb") as stored:
+            content = stored.read()
+    except FileNotFoundError:
+        raise Http404(_("The file of this attachment is missing from the storage.")) from None
+    if hashlib.sha256(content).hexdigest() != attachment.sha256:
+        return HttpResponse(
+            _("The stored file no longer matches the fingerprint taken when it was uploaded."),
+            status=409,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = HttpResponse(content, content_type=attachment.content_type)
+    as_download = not attachment.content_type.startswith("image/")  # photos open in the browser
+    response["Content-Disposition"] = content_disposition_header(as_download, attachment.name) or "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 # --- an expenditure -----------------------------------------------------------------------------------------

@@ -52,6 +52,15 @@ Progress = Callable[[str], None]
 #: The running year's service records and spending are generated up to this day.
 DELIVERED_UNTIL = date(2026, 11, 15)
 
+#: How a budget line of each head is described in the demo's applications.
+LINE_NAMES = {
+    "personnel": "社工人力成本",
+    "activities": "活动开展费用",
+    "materials": "物资与宣传材料",
+    "training": "督导与培训",
+    "management": "机构管理费",
+}
+
 
 @dataclass
 class Login:
@@ -289,7 +298,7 @@ class _Builder:
         lines = [
             {
                 "head": head,
-                "description": f"{cat.name}项目{head}",
+                "description": f"{cat.name}项目{LINE_NAMES[head]}",
                 "amount": (size * share / scale).quantize(Decimal("1")),
             }
             for head, share in shares.items()
@@ -604,6 +613,14 @@ class _Builder:
         for contract, quality in running:
             stopped = quality == weakest  # the weakest agency stopped recording in the autumn: an alert to see
             self.deliver(w, contract, quality, date(year, 9, 20) if stopped else DELIVERED_UNTIL)
+        self.progress(f"  {year}: mid-term reports: accepted, waiting for review, or not yet written …")
+        for i, (contract, _quality) in enumerate(running):
+            report = contract.milestones.get(kind=Milestone.Kind.MIDTERM)
+            if i % 3 == 2:
+                continue  # not written yet: the agency's home page asks for it
+            contracts.submit_milestone(w.managers[contract.agency_id], report, f"{report}节点报告")
+            if i % 3 == 0:  # accepted: the second tranche waits to be paid
+                contracts.review_milestone(w.street_officer, report, accept=True, on=date(year, 11, 28))
         self.progress(f"  {year}: mid-term evaluations assigned; a resident survey under way …")
         for i, (contract, quality) in enumerate(running):
             midterm = evaluation.assign_evaluation(

@@ -7,11 +7,12 @@ the call and by staff; an expert sees only their own review; the applicants see 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, F, QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet
 
 from grassroots.applications.models import Application
 from grassroots.core.permissions import is_staff
@@ -253,3 +254,14 @@ def own_conflicts(review: Review) -> list[Conflict]:
     return list(
         Conflict.objects.filter(expert_id=review.expert_id, application_id=review.application_id).order_by("pk")
     )
+
+
+def progress_of(call_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """Per call under review: (reviews submitted, reviews that count — assigned or submitted)."""
+    rows = (
+        Review.objects.filter(application__call_id__in=list(call_ids))
+        .exclude(state=Review.State.WITHDRAWN)
+        .values("application__call_id")
+        .annotate(done=Count("pk", filter=Q(state=Review.State.SUBMITTED)), active=Count("pk"))
+    )
+    return {row["application__call_id"]: (row["done"], row["active"]) for row in rows}

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,12 +24,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from grassroots.applications import selectors as applications
 from grassroots.applications.models import Application
-from grassroots.core.errors import Forbidden, RuleViolation
+from grassroots.core.errors import Forbidden
 from grassroots.funding.models import Aggregation, Call, Criterion
 from grassroots.funding.selectors import calls_visible_to
 from grassroots.orgs.models import Expert
 from grassroots.orgs.selectors import expert_of
-from grassroots.web.refusals import refused
+from grassroots.web.refusals import done, redrawn_by
 from grassroots.web.templatetags.web_tags import tr
 
 from . import forms, selectors, services
@@ -73,26 +72,21 @@ def _review_page(request: HttpRequest, call: Call, post: Any = None, status: int
     return render(request, "review/call_review.html", context, status=status)
 
 
-def _refused(request: HttpRequest, pk: int, problem: RuleViolation | PermissionDenied) -> HttpResponse:
-    """The review page again (read afresh: a refused service may have left objects changed in memory)."""
-    status = refused(request, problem)
+def _redraw(request: HttpRequest, status: int, pk: int) -> HttpResponse:
     return _review_page(request, _call(request, pk), request.POST, status)
 
 
 def _done(request: HttpRequest, call: Call, text: str, anchor: str = "") -> HttpResponse:
-    messages.success(request, text)
-    return redirect(reverse("call-review", args=[call.pk]) + anchor)
+    return done(request, text, reverse("call-review", args=[call.pk]) + anchor)
 
 
 @login_required
 @require_POST
+@redrawn_by(_redraw)
 def review_start(request: HttpRequest, pk: int) -> HttpResponse:
     """Close submissions, screen eligibility and conflicts, and assign the reviewers."""
     call = _call(request, pk)
-    try:
-        found = services.start_review(request.user, call)
-    except (RuleViolation, PermissionDenied) as problem:
-        return _refused(request, pk, problem)
+    found = services.start_review(request.user, call)
     return _done(
         request,
         call,
@@ -106,56 +100,50 @@ def review_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@redrawn_by(_redraw)
 def review_fill(request: HttpRequest, pk: int) -> HttpResponse:
     """Assign new reviewers to the seats that withdrawn or removed reviewers left."""
     call = _call(request, pk)
-    try:
-        added = services.fill_vacancies(request.user, call)
-    except (RuleViolation, PermissionDenied) as problem:
-        return _refused(request, pk, problem)
+    added = services.fill_vacancies(request.user, call)
     text = ngettext("%(n)d reviewer was assigned.", "%(n)d reviewers were assigned.", added) % {"n": added}
     return _done(request, call, text, "#matrix")
 
 
 @login_required
 @require_POST
+@redrawn_by(_redraw)
 def review_assign(request: HttpRequest, pk: int) -> HttpResponse:
     """Assign one expert to one application by hand."""
     call = _call(request, pk)
     post = request.POST
-    try:
-        application = forms.chosen(
-            post,
-            "application",
-            Application.objects.filter(call=call, state=Application.State.ELIGIBLE).select_related("call", "category"),
-            _("Choose an eligible application of this call."),
-        )
-        expert = forms.chosen(
-            post, "expert", Expert.objects.filter(active=True).select_related("person"), _("Choose an expert.")
-        )
-        services.assign_by_hand(request.user, application, expert)
-    except (RuleViolation, PermissionDenied) as problem:
-        return _refused(request, pk, problem)
+    application = forms.chosen(
+        post,
+        "application",
+        Application.objects.filter(call=call, state=Application.State.ELIGIBLE).select_related("call", "category"),
+        _("Choose an eligible application of this call."),
+    )
+    expert = forms.chosen(
+        post, "expert", Expert.objects.filter(active=True).select_related("person"), _("Choose an expert.")
+    )
+    services.assign_by_hand(request.user, application, expert)
     text = _("%(e)s now reviews %(a)s.") % {"e": tr(expert.person), "a": application.reference}
     return _done(request, call, text, "#matrix")
 
 
 @login_required
 @require_POST
+@redrawn_by(_redraw)
 def review_remove(request: HttpRequest, pk: int) -> HttpResponse:
     """Take an expert off an application before they have scored it, with a reason."""
     call = _call(request, pk)
     post = request.POST
-    try:
-        review = forms.chosen(
-            post,
-            "review",
-            Review.objects.filter(application__call=call).select_related("application__call", "expert__person"),
-            _("Choose the review to withdraw."),
-        )
-        services.remove_reviewer(request.user, review, forms.text(post, "remove_reason"))
-    except (RuleViolation, PermissionDenied) as problem:
-        return _refused(request, pk, problem)
+    review = forms.chosen(
+        post,
+        "review",
+        Review.objects.filter(application__call=call).select_related("application__call", "expert__person"),
+        _("Choose the review to withdraw."),
+    )
+    services.remove_reviewer(request.user, review, forms.text(post, "remove_reason"))
     text = _("%(e)s no longer reviews %(a)s; the seat is vacant.") % {
         "e": tr(review.expert.person),
         "a": review.application.reference,
@@ -165,36 +153,32 @@ def review_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@redrawn_by(_redraw)
 def review_conflict(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a conflict of interest the screening could not see; an open review of the pair is withdrawn."""
     call = _call(request, pk)
     post = request.POST
-    try:
-        expert = forms.chosen(
-            post, "conflict_expert", Expert.objects.select_related("person"), _("Choose the expert in conflict.")
-        )
-        application = forms.chosen(
-            post,
-            "conflict_application",
-            Application.objects.filter(call=call).exclude(state=Application.State.DRAFT).select_related("call"),
-            _("Choose the application of this call the conflict concerns."),
-        )
-        services.add_conflict(request.user, expert, application, forms.text(post, "conflict_reason"))
-    except (RuleViolation, PermissionDenied) as problem:
-        return _refused(request, pk, problem)
+    expert = forms.chosen(
+        post, "conflict_expert", Expert.objects.select_related("person"), _("Choose the expert in conflict.")
+    )
+    application = forms.chosen(
+        post,
+        "conflict_application",
+        Application.objects.filter(call=call).exclude(state=Application.State.DRAFT).select_related("call"),
+        _("Choose the application of this call the conflict concerns."),
+    )
+    services.add_conflict(request.user, expert, application, forms.text(post, "conflict_reason"))
     text = _("The conflict of %(e)s with %(a)s is on record.") % {"e": tr(expert.person), "a": application.reference}
     return _done(request, call, text, "#conflicts")
 
 
 @login_required
 @require_POST
+@redrawn_by(_redraw)
 def review_close(request: HttpRequest, pk: int) -> HttpResponse:
     """Aggregate the scores with the chosen method, rank the applications and hand the call to the awards."""
     call = _call(request, pk)
-    try:
-        ranking = services.close_panel(request.user, call, str(request.POST.get("method", "")) or None)
-    except (RuleViolation, PermissionDenied) as problem:
-        return _refused(request, pk, problem)
+    ranking = services.close_panel(request.user, call, str(request.POST.get("method", "")) or None)
     text = ngettext(
         "The panel is closed: %(n)d application was ranked. The call moves on to the awards.",
         "The panel is closed: %(n)d applications were ranked. The call moves on to the awards.",
@@ -269,21 +253,18 @@ def _reviewer_page(request: HttpRequest, review: Review, post: Any = None, statu
     return render(request, "review/review_detail.html", context, status=status)
 
 
-def _reviewer_refused(request: HttpRequest, pk: int, problem: RuleViolation | PermissionDenied) -> HttpResponse:
-    status = refused(request, problem)
+def _redraw_reviewer(request: HttpRequest, status: int, pk: int) -> HttpResponse:
     return _reviewer_page(request, _review(request, pk), request.POST, status)
 
 
 @login_required
 @require_POST
+@redrawn_by(_redraw_reviewer)
 def review_score(request: HttpRequest, pk: int) -> HttpResponse:
     """The expert submits their scores: points per criterion, comments, once."""
     review = _review(request, pk)
-    try:
-        sheet = forms.sheet_from(request.POST, selectors.reviewer_criteria(review.application.call), tr)
-        services.submit_scores(request.user, review, sheet.scores, sheet.comment, sheet.comments)
-    except (RuleViolation, PermissionDenied) as problem:
-        return _reviewer_refused(request, pk, problem)
+    sheet = forms.sheet_from(request.POST, selectors.reviewer_criteria(review.application.call), tr)
+    services.submit_scores(request.user, review, sheet.scores, sheet.comment, sheet.comments)
     messages.success(
         request, _("Your scores were submitted. Other reviewers do not see them; the panel ranks the applications.")
     )
@@ -292,13 +273,11 @@ def review_score(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@redrawn_by(_redraw_reviewer)
 def review_declare(request: HttpRequest, pk: int) -> HttpResponse:
     """The expert declares a conflict of interest and withdraws from the review."""
     review = _review(request, pk)
-    try:
-        services.declare_conflict(request.user, review, forms.text(request.POST, "reason"))
-    except (RuleViolation, PermissionDenied) as problem:
-        return _reviewer_refused(request, pk, problem)
+    services.declare_conflict(request.user, review, forms.text(request.POST, "reason"))
     messages.success(
         request, _("You declared a conflict of interest and withdrew; the call's officers will assign another expert.")
     )

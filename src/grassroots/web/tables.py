@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, Model, QuerySet
+from django.db.models import Count, F, Model, QuerySet
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.text import capfirst
@@ -307,10 +307,17 @@ def record_table(user: Any) -> Table:
         slug="records",
         title=_("Service records"),
         visible=delivery.records_visible_to,
-        shape=lambda rows: rows.select_related("contract", "contract__agency"),
+        shape=lambda rows: rows.select_related("contract", "contract__agency").annotate(evidence=Count("attachments")),
         columns=[
             Column("held_on", _("Date"), lambda r: r.held_on, kind=DATE, sort="held_on", width=12),
-            Column("title", _("Service"), lambda r: r.title, sort="title", width=36),
+            Column(
+                "title",
+                _("Service"),
+                lambda r: r.title,
+                link=_link("record-detail", lambda r: r.pk),
+                sort="title",
+                width=36,
+            ),
             Column("kind", _("Kind"), lambda r: r.get_kind_display(), sort="kind", width=14),
             Column(
                 "contract",
@@ -334,6 +341,7 @@ def record_table(user: Any) -> Table:
             Column("volunteers", _("Volunteers"), lambda r: r.volunteers, kind=NUMBER, width=10),
             Column("volunteer_hours", _("Volunteer hours"), lambda r: r.volunteer_hours, kind=NUMBER, width=10),
             Column("residents", _("Resident participants"), lambda r: r.resident_participants, kind=NUMBER, width=10),
+            Column("evidence", _("Evidence"), lambda r: r.evidence, kind=NUMBER, sort="evidence", width=10),
         ],
         filters=[
             Filter("contract", _("Contract"), "contract", _contract_options("contract"), number),
@@ -360,7 +368,9 @@ def expenditure_table(user: Any) -> Table:
         slug="expenditures",
         title=_("Expenditures"),
         visible=delivery.expenditures_visible_to,
-        shape=lambda rows: rows.select_related("contract", "contract__agency", "line"),
+        shape=lambda rows: rows.select_related("contract", "contract__agency", "line").annotate(
+            evidence=Count("attachments")
+        ),
         columns=[
             Column("spent_on", _("Date"), lambda e: e.spent_on, kind=DATE, sort="spent_on", width=12),
             Column(
@@ -374,8 +384,16 @@ def expenditure_table(user: Any) -> Table:
             Column("agency", _("Agency"), lambda e: org_name(e.contract.agency), width=24),
             Column("head", _("Head"), head, sort="line__head", width=16),
             Column("line", label(Expenditure, "line"), lambda e: e.line.description, width=24),
-            Column("description", _("Description"), lambda e: e.description, sort="description", width=36),
+            Column(
+                "description",
+                _("Description"),
+                lambda e: e.description,
+                link=_link("expenditure-detail", lambda e: e.pk),
+                sort="description",
+                width=36,
+            ),
             Column("receipt", label(Expenditure, "receipt"), lambda e: e.receipt, width=16),
+            Column("evidence", _("Evidence"), lambda e: e.evidence, kind=NUMBER, sort="evidence", width=10),
             Column("amount", _("Amount"), lambda e: e.amount, kind=MONEY, sort="amount", width=16),
         ],
         filters=[

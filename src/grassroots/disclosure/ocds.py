@@ -1,0 +1,563 @@
+"""Building OCDS 1.1.5 releases, records and packages from plain data (no Django).
+
+One call is one contracting process (one ocid). Its releases, each with a stable id `<ocid>-<stage>`:
+
+- `planning`: the program and envelope the call draws on (`planning.budget`: the program's funds reserved
+  for the call; the budget's project is the program);
+- `tender`: the call (value = program funds plus the street's matching funds, period, method, criteria);
+  `tenderCancellation` when it was cancelled;
+- `tenderUpdate` at the close of submissions: the joint applications as bids (bids extension), each with
+  the lead agency and its partner communities as tenderers; once the panel has closed, the panel's
+  aggregate score of each bid and summary statistics (never a reviewer or a reviewer's own marks);
+- `award` when an award list goes into publicity, `awardUpdate` when it is decided (or
+  `awardCancellation` when it is withdrawn);
+- `contract` when a contract is signed (pending while it is a draft);
+- `implementation` on each day a tranche is paid or a milestone accepted: payments as transactions
+  (payer: the department, payee: the agency) and the milestones as of that day; `contractTermination`
+  once the contract is completed or terminated.
+
+Parties are identified by the unified social credit code under the org-id.guide scheme `CN-USCI`; amounts
+are in CNY; dates carry the time zone. Nothing personal is published: no residents, beneficiaries,
+survey answers, team members or reviewers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .merge import compile_releases
+from .schemas import EXTENSIONS, VERSION
+
+SCHEME = "CN-USCI"
+CURRENCY = "CNY"
+CATEGORY_SCHEME = "X-GRASSROOTS-CATALOGUE"
+ROLE_ORDER = ("buyer", "procuringEntity", "funder", "payer", "tenderer", "supplier", "payee")
+
+
+@dataclass(frozen=True)
+class Org:
+    uscc: str
+    name: str
+    address: str = ""
+
+    @property
+    def party_id(self) -> str:
+        return f"{SCHEME}-{self.uscc}"
+
+
+@dataclass(frozen=True)
+class Bid:
+    id: str
+    status: str  # the application's state
+    lead: Org
+    partners: tuple[Org, ...]
+    requested: Decimal
+    submitted_at: datetime | None
+    score: Decimal | None = None
+    rank: int | None = None
+
+
+@dataclass(frozen=True)
+class Award:
+    id: str
+    bid_id: str
+    title: str
+    amount: Decimal
+    state: str  # proposed / confirmed / revoked
+    supplier: Org
+    category: tuple[str, str]  # code, name
+
+
+@dataclass(frozen=True)
+class AwardList:
+    key: str
+    state: str
+    publicity_from: date | None
+    publicity_until: date | None
+    decided_on: date | None
+    awards: tuple[Award, ...]
+
+
+@dataclass(frozen=True)
+class Milestone:
+    kind: str
+    title: str
+    due_on: date
+    accepted_on: date | None
+
+
+@dataclass(frozen=True)
+class Payment:
+    id: str
+    paid_on: date
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Contract:
+    id: str
+    award_id: str
+    title: str
+    state: str  # draft / active / completed / terminated
+    amount: Decimal
+    starts_on: date
+    ends_on: date
+    signed_on: date | None
+    supplier: Org
+    category: tuple[str, str]
+    milestones: tuple[Milestone, ...]
+    payments: tuple[Payment, ...]
+    ended_on: date | None = None  # when it was completed or terminated, where known
+
+
+@dataclass(frozen=True)
+class Process:
+    """Everything published about one call, read from the database by the selectors."""
+
+    ocid: str
+    reference: str
+    title: str
+    description: str
+    state: str  # the call's state
+    year: int
+    opens_on: date
+    closes_on: date
+    funds: Decimal
+    matching_funds: Decimal
+    method: str
+    eligibility: str
+    criteria: tuple[tuple[str, Decimal], ...]
+    categories: tuple[tuple[str, str], ...]
+    program_key: str
+    program_title: str
+    program_budget: Decimal
+    envelope_key: str | None
+    envelope_amount: Decimal | None
+    buyer: Org
+    procuring: Org
+    bids: tuple[Bid, ...] = ()
+    panel_closed: bool = False
+    award_lists: tuple[AwardList, ...] = ()
+    contracts: tuple[Contract, ...] = ()
+
+
+@dataclass(frozen=True)
+class Publisher:
+    name: str
+    uri: str
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+
+
+# --- values ------------------------------------------------------------------------------------
+
+
+def json_amount(amount: Decimal) -> int | float:
+    """A CNY amount as a JSON number. The float's shortest repr is the amount's own digits (at most 14
+    significant digits fit a money column, within the 15 a double reproduces), so the text is exact."""
+    return int(amount) if amount == amount.to_integral_value() else float(amount)
+
+
+def value(amount: Decimal) -> dict[str, Any]:
+    return {"amount": json_amount(amount), "currency": CURRENCY}
+
+
+def day_start(day: date, zone: ZoneInfo) -> str:
+    return datetime.combine(day, time.min, zone).isoformat()
+
+
+def day_end(day: date, zone: ZoneInfo) -> str:
+    return datetime.combine(day, time(23, 59, 59), zone).isoformat()
+
+
+def moment(when: datetime, zone: ZoneInfo) -> str:
+    return when.astimezone(zone).replace(microsecond=0).isoformat()
+
+
+def reference(org: Org) -> dict[str, Any]:
+    return {"id": org.party_id, "name": org.name}
+
+
+def party(org: Org, roles: Iterable[str]) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "id": org.party_id,
+        "name": org.name,
+        "identifier": {"scheme": SCHEME, "id": org.uscc, "legalName": org.name},
+        "roles": [r for r in ROLE_ORDER if r in set(roles)],
+    }
+    if org.address:
+        entry["address"] = {"streetAddress": org.address, "countryName": "中国"}
+    return entry
+
+
+BID_STATUS = {
+    "submitted": "pending",
+    "eligible": "valid",
+    "awarded": "valid",
+    "not_awarded": "valid",
+    "ineligible": "disqualified",
+    "withdrawn": "withdrawn",
+}
+AWARD_STATUS = {"proposed": "pending", "confirmed": "active", "revoked": "cancelled"}
+CONTRACT_STATUS = {"draft": "pending", "active": "active", "completed": "terminated", "terminated": "terminated"}
+
+
+# --- releases ----------------------------------------------------------------------------------
+
+
+class _Builder:
+    def __init__(self, process: Process, zone: ZoneInfo) -> None:
+        self.p = process
+        self.zone = zone
+        self.releases: list[tuple[str, dict[str, Any], dict[str, tuple[Org, set[str]]]]] = []
+
+    def add(
+        self, suffix: str, when: str, tags: list[str], body: dict[str, Any], parties: Iterable[tuple[Org, str]]
+    ) -> None:
+        used: dict[str, tuple[Org, set[str]]] = {}
+        for org, role in parties:
+            used.setdefault(org.party_id, (org, set()))[1].add(role)
+        release = {
+            "ocid": self.p.ocid,
+            "id": f"{self.p.ocid}-{suffix}",
+            "date": when,
+            "tag": tags,
+            "initiationType": "tender",
+            "language": "zh",
+            **body,
+        }
+        self.releases.append((when, release, used))
+
+    def done(self) -> list[dict[str, Any]]:
+        """Sort by date (stable) and give each party the roles it has gathered up to each release, since a
+        party's `roles` is replaced whole when releases merge."""
+        ordered = sorted(self.releases, key=lambda item: datetime.fromisoformat(item[0]))
+        seen: dict[str, set[str]] = {}
+        out = []
+        for _when, release, used in ordered:
+            parties = []
+            for pid, (org, roles) in used.items():
+                gathered = seen.setdefault(pid, set())
+                gathered |= roles
+                parties.append(party(org, gathered))
+            if parties:
+                release["parties"] = parties
+            out.append(release)
+        return out
+
+
+def _budget_description(p: Process) -> str:
+    text = f"{p.program_title}（{p.year}年度，预算 ¥{p.program_budget:,.2f}）"
+    if p.envelope_amount is not None:
+        text += f"；{p.procuring.name}的资金包 ¥{p.envelope_amount:,.2f}"
+    text += f"；本项目使用项目资金 ¥{p.funds:,.2f}"
+    if p.matching_funds:
+        text += f"，街道配套资金 ¥{p.matching_funds:,.2f}"
+    return text + "。"
+
+
+def _tender(p: Process, zone: ZoneInfo) -> dict[str, Any]:
+    tender: dict[str, Any] = {
+        "id": p.reference,
+        "title": p.title,
+        "status": "active",
+        "procuringEntity": reference(p.procuring),
+        "value": value(p.funds + p.matching_funds),
+        "procurementMethod": p.method,
+        "mainProcurementCategory": "services",
+        "items": [
+            {
+                "id": code,
+                "description": name,
+                "classification": {"scheme": CATEGORY_SCHEME, "id": code, "description": name},
+            }
+            for code, name in p.categories
+        ],
+        "tenderPeriod": {"startDate": day_start(p.opens_on, zone), "endDate": day_end(p.closes_on, zone)},
+        "submissionMethod": ["electronicSubmission"],
+        "awardCriteria": "ratedCriteria",
+    }
+    if p.description:
+        tender["description"] = p.description
+    if p.criteria:
+        tender["awardCriteriaDetails"] = "；".join(f"{name} {weight:g}%" for name, weight in p.criteria)
+    if p.eligibility:
+        tender["eligibilityCriteria"] = p.eligibility
+    return tender
+
+
+def _bids(p: Process, zone: ZoneInfo, when: str) -> dict[str, Any]:
+    details = []
+    for bid in p.bids:
+        detail: dict[str, Any] = {
+            "id": bid.id,
+            "status": BID_STATUS.get(bid.status, "pending"),
+            "tenderers": [reference(bid.lead), *(reference(c) for c in bid.partners)],
+            "value": value(bid.requested),
+        }
+        if bid.submitted_at:
+            detail["date"] = moment(bid.submitted_at, zone)
+        details.append(detail)
+    valid = [b for b in p.bids if BID_STATUS.get(b.status) == "valid"]
+    counts = [
+        ("bids", len(p.bids)),
+        ("validBids", len(valid)),
+        ("bidders", len({b.lead.uscc for b in p.bids})),
+        ("disqualifiedBidders", len({b.lead.uscc for b in p.bids if b.status == "ineligible"})),
+    ]
+    statistics: list[dict[str, Any]] = [{"id": m, "measure": m, "value": n, "date": when} for m, n in counts]
+    if valid:
+        low, high = min(b.requested for b in valid), max(b.requested for b in valid)
+        statistics += [
+            {
+                "id": "lowestValidBidValue",
+                "measure": "lowestValidBidValue",
+                "value": json_amount(low),
+                "currency": CURRENCY,
+            },
+            {
+                "id": "highestValidBidValue",
+                "measure": "highestValidBidValue",
+                "value": json_amount(high),
+                "currency": CURRENCY,
+            },
+        ]
+    if p.panel_closed:
+        # Only the panel's aggregate (no reviewer, no reviewer's own marks), and only once the panel closed.
+        for bid in p.bids:
+            if bid.score is not None:
+                note = f"评审委员会对投标 {bid.id} 的汇总得分（满分100）"
+                if bid.rank is not None:
+                    note += f"，排名第{bid.rank}"
+                statistics.append(
+                    {"id": f"score-{bid.id}", "measure": "aggregateScore", "value": float(bid.score), "notes": note}
+                )
+    return {"details": details, "statistics": statistics}
+
+
+def _award(award: Award, status: str, zone: ZoneInfo, day: date | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "id": award.id,
+        "title": award.title,
+        "status": status,
+        "value": value(award.amount),
+        "suppliers": [reference(award.supplier)],
+        "items": [
+            {
+                "id": award.category[0],
+                "description": award.category[1],
+                "classification": {
+                    "scheme": CATEGORY_SCHEME,
+                    "id": award.category[0],
+                    "description": award.category[1],
+                },
+            }
+        ],
+        "relatedBid": award.bid_id,
+    }
+    if day:
+        entry["date"] = day_start(day, zone)
+    return entry
+
+
+def _milestones(contract: Contract, zone: ZoneInfo, as_of: date | None) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": m.kind,
+            "code": m.kind,
+            "title": m.title,
+            "type": "reporting",
+            "dueDate": day_end(m.due_on, zone),
+            "status": "met" if m.accepted_on and (as_of is None or m.accepted_on <= as_of) else "scheduled",
+            **(
+                {"dateMet": day_start(m.accepted_on, zone)}
+                if m.accepted_on and (as_of is None or m.accepted_on <= as_of)
+                else {}
+            ),
+        }
+        for m in contract.milestones
+    ]
+
+
+def releases_of(p: Process, zone: ZoneInfo) -> list[dict[str, Any]]:
+    """Every release of one process, in date order."""
+    b = _Builder(p, zone)
+    opened = day_start(p.opens_on, zone)
+    budget: dict[str, Any] = {
+        "id": p.envelope_key or p.program_key,
+        "description": _budget_description(p),
+        "amount": value(p.funds),
+        "project": p.program_title,
+        "projectID": p.program_key,
+    }
+    b.add(
+        "planning",
+        opened,
+        ["planning"],
+        {"buyer": reference(p.buyer), "planning": {"budget": budget}},
+        [(p.buyer, "buyer")],
+    )
+    b.add(
+        "tender",
+        opened,
+        ["tender"],
+        {"buyer": reference(p.buyer), "tender": _tender(p, zone)},
+        [(p.buyer, "buyer"), (p.procuring, "procuringEntity")],
+    )
+    closed = day_end(p.closes_on, zone)
+    if p.state == "cancelled":
+        b.add(
+            "tenderCancellation",
+            closed,
+            ["tenderCancellation"],
+            {"tender": {"id": p.reference, "status": "cancelled"}},
+            [],
+        )
+    if p.bids and p.state in ("review", "awarding", "decided", "cancelled"):
+        tenderers = {o.party_id: o for bid in p.bids for o in (bid.lead, *bid.partners)}
+        b.add(
+            "bids",
+            closed,
+            ["tenderUpdate"],
+            {
+                "tender": {
+                    "id": p.reference,
+                    "numberOfTenderers": len(tenderers),
+                    "tenderers": [reference(o) for o in tenderers.values()],
+                },
+                "bids": _bids(p, zone, closed),
+            },
+            [(o, "tenderer") for o in tenderers.values()],
+        )
+    for award_list in p.award_lists:
+        if award_list.publicity_from is None:
+            continue  # a list is public from its publicity period on
+        suppliers = [(a.supplier, "supplier") for a in award_list.awards]
+        pending = [_award(a, "pending", zone, award_list.publicity_from) for a in award_list.awards]
+        b.add(
+            f"award-{award_list.key}",
+            day_start(award_list.publicity_from, zone),
+            ["award"],
+            {"awards": pending},
+            suppliers,
+        )
+        if award_list.state == "decided" and award_list.decided_on:
+            final = [_award(a, AWARD_STATUS[a.state], zone, award_list.decided_on) for a in award_list.awards]
+            live = any(a.state == "confirmed" for a in award_list.awards)
+            tender = {
+                "id": p.reference,
+                "status": "complete" if live else "unsuccessful",
+                "awardPeriod": {
+                    "startDate": day_start(award_list.publicity_from, zone),
+                    "endDate": day_end(award_list.decided_on, zone),
+                },
+            }
+            b.add(
+                f"decision-{award_list.key}",
+                day_end(award_list.decided_on, zone),
+                ["awardUpdate"],
+                {"tender": tender, "awards": final},
+                suppliers,
+            )
+        elif award_list.state == "withdrawn":
+            cancelled = [_award(a, "cancelled", zone, None) for a in award_list.awards]
+            b.add(
+                f"withdrawal-{award_list.key}",
+                day_end(award_list.publicity_until or award_list.publicity_from, zone),
+                ["awardCancellation"],
+                {"awards": cancelled},
+                suppliers,
+            )
+    for contract in p.contracts:
+        _contract_releases(b, p, contract, zone)
+    return b.done()
+
+
+def _contract_releases(b: _Builder, p: Process, c: Contract, zone: ZoneInfo) -> None:
+    core: dict[str, Any] = {
+        "id": c.id,
+        "awardID": c.award_id,
+        "title": c.title,
+        "status": "active" if c.signed_on else "pending",
+        "period": {"startDate": day_start(c.starts_on, zone), "endDate": day_end(c.ends_on, zone)},
+        "value": value(c.amount),
+        "items": [
+            {
+                "id": c.category[0],
+                "description": c.category[1],
+                "classification": {"scheme": CATEGORY_SCHEME, "id": c.category[0], "description": c.category[1]},
+            }
+        ],
+        "implementation": {"milestones": _milestones(c, zone, c.signed_on or c.starts_on)},
+    }
+    if c.signed_on:
+        core["dateSigned"] = day_start(c.signed_on, zone)
+    signed = c.signed_on or c.starts_on
+    b.add(f"contract-{c.id}", day_start(signed, zone), ["contract"], {"contracts": [core]}, [(c.supplier, "supplier")])
+    days = sorted({pay.paid_on for pay in c.payments} | {m.accepted_on for m in c.milestones if m.accepted_on})
+    for day in days:
+        paid = [pay for pay in c.payments if pay.paid_on <= day]
+        implementation = {
+            "transactions": [
+                {
+                    "id": pay.id,
+                    "date": day_start(pay.paid_on, zone),
+                    "value": value(pay.amount),
+                    "payer": reference(p.buyer),
+                    "payee": reference(c.supplier),
+                }
+                for pay in paid
+            ],
+            "milestones": _milestones(c, zone, day),
+        }
+        roles = [(p.buyer, "payer"), (c.supplier, "payee")] if paid else []
+        b.add(
+            f"implementation-{c.id}-{day:%Y%m%d}",
+            day_end(day, zone),
+            ["implementation"],
+            {"contracts": [{"id": c.id, "awardID": c.award_id, "implementation": implementation}]},
+            roles,
+        )
+    if c.state in ("completed", "terminated"):
+        ended = c.ended_on or (days[-1] if days else c.ends_on)
+        b.add(
+            f"end-{c.id}",
+            day_end(max(ended, days[-1]) if days else ended, zone),
+            ["contractTermination"],
+            {"contracts": [{"id": c.id, "awardID": c.award_id, "status": CONTRACT_STATUS[c.state]}]},
+            [],
+        )
+
+
+# --- packages and records ----------------------------------------------------------------------
+
+
+def package_head(publisher: Publisher, uri: str, published: datetime) -> dict[str, Any]:
+    return {
+        "uri": uri,
+        "version": VERSION,
+        "extensions": list(EXTENSIONS),
+        "publishedDate": moment(published, publisher.zone),
+        "publisher": {"name": publisher.name, "uri": publisher.uri},
+    }
+
+
+def record_of(releases: list[dict[str, Any]], package_uri: str) -> dict[str, Any]:
+    """A record linking to its releases in the release package at `package_uri`, with the compiled release."""
+    return {
+        "ocid": releases[0]["ocid"],
+        "releases": [{"url": f"{package_uri}#{r['id']}", "date": r["date"], "tag": r["tag"]} for r in releases],
+        "compiledRelease": compile_releases(releases),
+    }
+
+
+def release_package(head: dict[str, Any], processes: Iterable[list[dict[str, Any]]]) -> dict[str, Any]:
+    return {**head, "releases": [r for releases in processes for r in releases]}
+
+
+def record_package(head: dict[str, Any], records: Iterable[dict[str, Any]], release_package_uri: str) -> dict[str, Any]:
+    return {**head, "packages": [release_package_uri], "records": list(records)}

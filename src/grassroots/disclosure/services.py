@@ -1,0 +1,570 @@
+"""Importing OCDS packages published by other systems: the one write of the disclosure stage.
+
+A package is read and validated first (`mapping.read_package`): anything that is not JSON or not an OCDS
+1.1 package is refused and nothing is written. The whole import is one transaction. Each process becomes a
+program (by its budget's project), a call (by its ocid), applications (its bids), an award list and awards,
+contracts with their milestones and tranches, and payments (its transactions), under the rules the
+services enforce elsewhere: a call's awards never exceed its budget, a contract never exceeds its award,
+one payment per tranche and never beyond the contract; organizations are registered through
+`orgs.services` with a valid unified social credit code. Every object written gets an audit event and an
+`OcdsLink`, so importing the same package again creates nothing twice. What cannot be mapped is reported,
+not guessed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+
+from grassroots.applications.models import Application
+from grassroots.awards.models import Award, AwardList
+from grassroots.contracts.models import Contract, Milestone, Payment, Tranche
+from grassroots.contracts.services import add_months, milestone_due_dates, paid_total
+from grassroots.core.audit import record
+from grassroots.core.errors import RuleViolation
+from grassroots.core.money import ZERO, sum_of, total
+from grassroots.core.permissions import is_staff, require
+from grassroots.funding import services as funding_services
+from grassroots.funding.models import Call, Envelope, ProcurementMethod, Program, ServiceCategory
+from grassroots.orgs import services as org_services
+from grassroots.orgs.models import Organization, OrgKind
+
+from . import mapping
+from .mapping import ImportReport, PackageRefused, ProcessPlan
+from .models import OcdsLink
+
+__all__ = ["ImportReport", "PackageRefused", "import_package"]
+
+K = OcdsLink.Kind
+MILESTONE_KINDS = [Milestone.Kind.START, Milestone.Kind.MIDTERM, Milestone.Kind.FINAL]
+BID_STATES = {
+    "pending": Application.State.SUBMITTED,
+    "valid": Application.State.ELIGIBLE,
+    "disqualified": Application.State.INELIGIBLE,
+    "withdrawn": Application.State.WITHDRAWN,
+}
+AWARD_STATES = {"pending": Award.State.PROPOSED, "active": Award.State.CONFIRMED}
+
+
+def import_package(actor: Any, data: bytes | str) -> ImportReport:
+    """Import a release or record package; the report says what was created and what could not be mapped."""
+    require(is_staff(actor), _("Only staff may import open data."))
+    kind, compiled = mapping.read_package(data)  # refuses before anything is written
+    report = ImportReport(package=kind)
+    zone = ZoneInfo(settings.TIME_ZONE)
+    plans = [mapping.plan(release, report, zone) for release in compiled]
+    with transaction.atomic():
+        importer = _Importer(actor, report)
+        for plan in plans:
+            importer.process(plan)
+        digest = hashlib.sha256(data if isinstance(data, bytes) else data.encode()).hexdigest()
+        record(actor, "ocds.imported", ("disclosure.package", digest[:32]), after=report.as_data())
+    return report
+
+
+def _key(*parts: str) -> str:
+    return "ocds:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:60]
+
+
+class _Importer:
+    def __init__(self, actor: Any, report: ImportReport) -> None:
+        self.actor = actor
+        self.report = report
+        self.orgs: dict[str, Organization | None] = {}
+
+    # --- links -----------------------------------------------------------------------------------
+
+    def linked(self, model: type[models.Model], scope: str, kind: str, ocds_id: str) -> Any:
+        link = OcdsLink.objects.filter(scope=scope, kind=kind, ocds_id=ocds_id).first()
+        return model._default_manager.filter(pk=link.object_id).first() if link else None
+
+    def link(self, obj: models.Model, scope: str, kind: str, ocds_id: str) -> None:
+        OcdsLink.objects.create(
+            scope=scope,
+            kind=kind,
+            ocds_id=ocds_id,
+            content_type=ContentType.objects.get_for_model(obj),
+            object_id=obj.pk,
+        )
+        self.report.created[kind] += 1
+
+    def created(self, obj: models.Model, action: str, plan: ProcessPlan, after: dict[str, Any]) -> None:
+        record(self.actor, action, obj, after=after, reason=f"OCDS {plan.ocid}")
+
+    # --- parties ---------------------------------------------------------------------------------
+
+    def org(self, plan: ProcessPlan, party_id: str | None, kind: str, parent: Organization | None = None) -> Any:
+        if party_id is None:
+            return None
+        party = plan.parties.get(party_id)
+        if party is None:
+            self.report.skip(plan.ocid, party_id, _("no party of the process has this id"))
+            return None
+        if party.uscc is None:
+            self.report.skip(plan.ocid, party_id, _("the party has no unified social credit code (scheme CN-USCI)"))
+            return None
+        if party.uscc in self.orgs:
+            return self.orgs[party.uscc]
+        org = Organization.objects.filter(uscc=party.uscc).first()
+        if org is not None and org.kind != kind:
+            self.report.skip(
+                plan.ocid,
+                party_id,
+                _("%(name)s is registered here as a %(is)s, not a %(wanted)s")
+                % {"name": org.name, "is": org.get_kind_display(), "wanted": OrgKind(kind).label},
+            )
+            org = None
+        elif org is None:
+            try:
+                org = org_services.register_organization(
+                    self.actor, kind=kind, name=party.name, uscc=party.uscc, parent=parent, address=party.address
+                )
+                self.report.created["organization"] += 1
+            except RuleViolation as exc:
+                self.report.skip(plan.ocid, party_id, "; ".join(exc.messages))
+                org = None
+        else:
+            self.report.unchanged["organization"] += 1
+        self.orgs[party.uscc] = org
+        return org
+
+    # --- a process -------------------------------------------------------------------------------
+
+    def process(self, plan: ProcessPlan) -> None:
+        self.report.processes.append(plan.ocid)
+        call = self.linked(Call, plan.ocid, K.CALL, plan.ocid)
+        if call is None:
+            call = self.new_call(plan)
+            if call is None:
+                return
+        else:
+            self.report.unchanged[K.CALL] += 1
+        applications = self.bids(plan, call)
+        awards = self.awards(plan, call, applications)
+        for contract_plan in plan.contracts:
+            self.contract(plan, call, contract_plan, awards)
+
+    def new_call(self, plan: ProcessPlan) -> Call | None:
+        department = self.org(plan, plan.buyer, OrgKind.DEPARTMENT)
+        if department is None:
+            self.report.skip(plan.ocid, "buyer", _("the process is not imported without its buyer"))
+            return None
+        issuer = department
+        if plan.procuring and plan.procuring != plan.buyer:
+            issuer = self.org(plan, plan.procuring, OrgKind.STREET, parent=department)
+            if issuer is None:
+                self.report.skip(plan.ocid, "tender.procuringEntity", _("the process is not imported without it"))
+                return None
+        budget = plan.total if plan.total is not None else plan.funds
+        if budget is None or budget <= 0:
+            self.report.skip(plan.ocid, "tender.value", _("the process has no positive value in CNY"))
+            return None
+        funds = min(plan.funds, budget) if plan.funds is not None and plan.funds > 0 else budget
+        program = self.program(plan, department)
+        envelope = None
+        if issuer != department:
+            envelope, made = Envelope.objects.get_or_create(program=program, street=issuer, defaults={"amount": ZERO})
+            if made:
+                self.created(envelope, "envelope.imported", plan, {"program": program.pk, "street": issuer.pk})
+            needed = funding_services.envelope_committed(envelope) + funds
+            if needed > envelope.amount:
+                self.grow(envelope, "amount", needed, plan)
+        needed = funding_services.committed(program) + (ZERO if envelope else funds)
+        if needed > program.budget:
+            self.grow(program, "budget", needed, plan)
+        opens_on = plan.opens_on or plan.day
+        call = Call.objects.create(
+            program=program,
+            envelope=envelope,
+            issuer=issuer,
+            reference=self.unique(Call, "reference", plan.reference, plan.ocid),
+            title=plan.title,
+            description=plan.description,
+            funds=funds,
+            matching_funds=budget - funds,
+            max_request=budget,
+            opens_on=opens_on,
+            closes_on=max(plan.closes_on or opens_on, opens_on),
+            state=self.call_state(plan),
+        )
+        call.categories.set(self.categories(plan, program))
+        self.created(call, "call.imported", plan, {"funds": funds, "matching": budget - funds, "state": call.state})
+        self.link(call, plan.ocid, K.CALL, plan.ocid)
+        return call
+
+    def grow(self, obj: Program | Envelope, field: str, amount: Decimal, plan: ProcessPlan) -> None:
+        """An imported program or envelope is sized to what its imported calls draw from it: OCDS carries only
+        each process's own budget."""
+        before = getattr(obj, field)
+        setattr(obj, field, amount)
+        obj.save(update_fields=[field])
+        record(
+            self.actor,
+            f"{obj._meta.model_name}.{field}_imported",
+            obj,
+            before={field: before},
+            after={field: amount},
+            reason=f"OCDS {plan.ocid}",
+        )
+
+    def program(self, plan: ProcessPlan, department: Organization) -> Program:
+        program = self.linked(Program, plan.scope, K.PROGRAM, plan.program_key)
+        if program is not None and program.department_id == department.pk:
+            return program
+        program = Program.objects.create(
+            department=department,
+            title=plan.program_title,
+            fiscal_year=(plan.opens_on or plan.day).year,
+            budget=ZERO,
+            method=plan.method if plan.method in ProcurementMethod.values else ProcurementMethod.PUBLIC_COMPETITION,
+            eligibility=plan.eligibility,
+            state=Program.State.OPEN,
+        )
+        self.created(program, "program.imported", plan, {"title": program.title, "year": program.fiscal_year})
+        self.link(program, plan.scope, K.PROGRAM, plan.program_key)
+        return program
+
+    def categories(self, plan: ProcessPlan, program: Program) -> list[ServiceCategory]:
+        wanted = plan.categories or [("imported", _("Imported services"))]
+        found = [funding_services.ensure_category(code, name) for code, name in wanted]
+        program.categories.add(*found)
+        return found
+
+    def call_state(self, plan: ProcessPlan) -> str:
+        statuses = {a.status for a in plan.awards}
+        if plan.status in ("cancelled", "withdrawn"):
+            return Call.State.CANCELLED
+        if plan.status in ("complete", "unsuccessful") or "active" in statuses:
+            return Call.State.DECIDED
+        if "pending" in statuses:
+            return Call.State.AWARDING
+        if plan.bids and plan.closes_on and plan.closes_on < plan.day:
+            return Call.State.REVIEW
+        return Call.State.OPEN if plan.status == "active" else Call.State.DRAFT
+
+    def unique(self, model: type[models.Model], field: str, wanted: str, fallback: str) -> str:
+        manager = model._default_manager
+        if wanted and len(wanted) <= 40 and not manager.filter(**{field: wanted}).exists():
+            return wanted
+        return "OCDS-" + hashlib.sha256(f"{fallback}\x1f{wanted}".encode()).hexdigest()[:20].upper()
+
+    # --- bids → applications ---------------------------------------------------------------------
+
+    def bids(self, plan: ProcessPlan, call: Call) -> dict[str, Application]:
+        applications: dict[str, Application] = {}
+        awarded = {a.bid_id: a for a in plan.awards if a.bid_id}
+        for index, bid in enumerate(plan.bids):
+            where = f"bids.details[{index}]"
+            existing = self.linked(Application, plan.ocid, K.BID, bid.id)
+            if existing is not None:
+                applications[bid.id] = existing
+                self.report.unchanged[K.BID] += 1
+                continue
+            if bid.status == "invited":
+                self.report.skip(plan.ocid, where, _("an invitation to bid is not an application"))
+                continue
+            award = awarded.get(bid.id)
+            amount = bid.amount if bid.amount is not None else (award.amount if award else None)
+            if amount is None:
+                self.report.skip(plan.ocid, where, _("a bid without a value in CNY"))
+                continue
+            state = BID_STATES.get(bid.status, Application.State.SUBMITTED)
+            if state == Application.State.ELIGIBLE and call.state == Call.State.DECIDED:
+                state = (
+                    Application.State.AWARDED if award and award.status == "active" else Application.State.NOT_AWARDED
+                )
+            made = self.application(plan, call, bid.id, bid.tenderers, amount, state, bid.submitted_at, award, where)
+            if made is not None:
+                applications[bid.id] = made
+        return applications
+
+    def application(
+        self,
+        plan: ProcessPlan,
+        call: Call,
+        bid_id: str,
+        tenderers: list[str],
+        amount: Decimal,
+        state: str,
+        submitted_at: Any,
+        award: mapping.AwardPlan | None,
+        where: str,
+    ) -> Application | None:
+        lead = self.org(plan, tenderers[0] if tenderers else None, OrgKind.AGENCY)
+        if lead is None:
+            self.report.skip(plan.ocid, where, _("the bid has no lead agency that can be registered"))
+            return None
+        street = call.issuer if call.issuer.kind == OrgKind.STREET else None
+        partners = [self.org(plan, t, OrgKind.COMMUNITY, parent=street) for t in tenderers[1:]]
+        category = self.category(plan, call, award)
+        application = Application.objects.create(
+            call=call,
+            lead_agency=lead,
+            reference=self.unique(Application, "reference", bid_id, f"{plan.ocid}\x1f{bid_id}"),
+            title=(award.title if award and award.title else f"{call.title} · {lead.name}")[:200],
+            category=category,
+            requested=amount,
+            state=state,
+            submitted_at=submitted_at,
+        )
+        application.communities.set([p for p in partners if p is not None])
+        self.created(application, "application.imported", plan, {"requested": amount, "state": state})
+        self.link(application, plan.ocid, K.BID, bid_id)
+        return application
+
+    def category(self, plan: ProcessPlan, call: Call, award: mapping.AwardPlan | None) -> ServiceCategory:
+        if award and award.category and award.category[0]:
+            category = funding_services.ensure_category(award.category[0], award.category[1] or award.category[0])
+            call.categories.add(category)
+            call.program.categories.add(category)
+            return category
+        first = call.categories.order_by("code").first()
+        return first or self.categories(plan, call.program)[0]
+
+    # --- awards ----------------------------------------------------------------------------------
+
+    def awards(self, plan: ProcessPlan, call: Call, applications: dict[str, Application]) -> dict[str, Award]:
+        awards: dict[str, Award] = {}
+        if not plan.awards:
+            return awards
+        award_list = self.linked(AwardList, plan.ocid, K.AWARD_LIST, plan.ocid)
+        if award_list is None:
+            days = [a.day for a in plan.awards if a.day]
+            award_list = AwardList.objects.create(
+                call=call,
+                rule=call.award_rule,
+                publicity_from=min(days) if days else None,
+                decided_on=max(days) if days else None,
+            )
+            self.created(award_list, "award_list.imported", plan, {"call": call.pk})
+            self.link(award_list, plan.ocid, K.AWARD_LIST, plan.ocid)
+        for index, award_plan in enumerate(plan.awards):
+            where = f"awards[{index}]"
+            existing = self.linked(Award, plan.ocid, K.AWARD, award_plan.id)
+            if existing is not None:
+                awards[award_plan.id] = existing
+                self.report.unchanged[K.AWARD] += 1
+                continue
+            if award_plan.amount is None:
+                self.report.skip(plan.ocid, where, _("an award without a value in CNY"))
+                continue
+            state = AWARD_STATES.get(award_plan.status, Award.State.REVOKED)
+            application = applications.get(award_plan.bid_id or "")
+            if application is None:
+                # No bid to refer to (the bids extension is not used): the supplier's application is implied.
+                bid_id = award_plan.bid_id or f"award:{award_plan.id}"
+                application = self.linked(Application, plan.ocid, K.BID, bid_id) or self.application(
+                    plan,
+                    call,
+                    bid_id,
+                    award_plan.suppliers,
+                    award_plan.amount,
+                    Application.State.AWARDED if state == Award.State.CONFIRMED else Application.State.ELIGIBLE,
+                    None,
+                    award_plan,
+                    where,
+                )
+                if application is None:
+                    continue
+            if AwardList.objects.filter(pk=award_list.pk, awards__application=application).exists():
+                self.report.skip(plan.ocid, where, _("the application already has an award in this process"))
+                continue
+            if state != Award.State.REVOKED:
+                live = sum_of(award_list.awards.exclude(state=Award.State.REVOKED), "amount")
+                if live + award_plan.amount > call.budget:
+                    self.report.skip(
+                        plan.ocid,
+                        where,
+                        _("%(a)s would take the call's awards beyond its budget %(b)s")
+                        % {"a": award_plan.amount, "b": call.budget},
+                    )
+                    continue
+            award = Award.objects.create(
+                award_list=award_list, application=application, amount=award_plan.amount, state=state
+            )
+            self.created(award, "award.imported", plan, {"amount": award.amount, "state": state})
+            self.link(award, plan.ocid, K.AWARD, award_plan.id)
+            awards[award_plan.id] = award
+        listed = list(award_list.awards.all())
+        states = {a.state for a in listed}
+        award_list.total = total(a.amount for a in listed if a.state != Award.State.REVOKED)
+        award_list.state = (
+            AwardList.State.DECIDED
+            if Award.State.CONFIRMED in states
+            else AwardList.State.PUBLICITY
+            if Award.State.PROPOSED in states
+            else AwardList.State.WITHDRAWN
+        )
+        award_list.save(update_fields=["total", "state"])
+        return awards
+
+    # --- contracts, milestones, tranches, payments -------------------------------------------------
+
+    def contract(self, plan: ProcessPlan, call: Call, c: mapping.ContractPlan, awards: dict[str, Award]) -> None:
+        where = f"contracts[{c.id}]"
+        contract = self.linked(Contract, plan.ocid, K.CONTRACT, c.id)
+        if contract is None:
+            contract = self.new_contract(plan, call, c, awards, where)
+            if contract is None:
+                return
+        else:
+            self.report.unchanged[K.CONTRACT] += 1
+        self.payments(plan, contract, c, where)
+
+    def new_contract(
+        self, plan: ProcessPlan, call: Call, c: mapping.ContractPlan, awards: dict[str, Award], where: str
+    ) -> Contract | None:
+        award = awards.get(c.award_id)
+        if award is None or award.state != Award.State.CONFIRMED:
+            self.report.skip(plan.ocid, where, _("its award %(a)s is not an imported active award") % {"a": c.award_id})
+            return None
+        if Contract.objects.filter(award=award).exists():
+            self.report.skip(plan.ocid, where, _("its award already has a contract"))
+            return None
+        amount = c.amount if c.amount is not None else award.amount
+        if amount <= 0 or amount > award.amount:
+            self.report.skip(
+                plan.ocid,
+                where,
+                _("its value %(v)s is not within its award's %(a)s") % {"v": amount, "a": award.amount},
+            )
+            return None
+        application = award.application
+        starts_on = c.starts_on or c.signed_on or plan.day
+        ends_on = c.ends_on if c.ends_on and c.ends_on > starts_on else add_months(starts_on, 12) - timedelta(days=1)
+        ended = c.status in ("terminated", "cancelled")
+        contract = Contract.objects.create(
+            award=award,
+            number=self.unique(Contract, "number", c.id, f"{plan.ocid}\x1f{c.id}"),
+            title=(c.title or application.title)[:200],
+            purchaser=call.issuer,
+            agency=application.lead_agency,
+            category=application.category,
+            amount=amount,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            signed_on=c.signed_on,
+            state=Contract.State.ACTIVE if c.status == "active" or (ended and c.signed_on) else Contract.State.DRAFT,
+        )
+        contract.communities.set(application.communities.all())
+        by_code = {m.code: m for m in c.milestones}
+        ordered = [m for m in c.milestones if m.code not in MILESTONE_KINDS]
+        due = milestone_due_dates(starts_on, ends_on)
+        amounts = funding_services.tranche_amounts(call.program, amount)
+        percents = [Decimal(p) for p in call.program.tranche_percents]
+        for position, kind in enumerate(MILESTONE_KINDS):
+            given = by_code.get(kind) or (ordered.pop(0) if ordered else None)
+            met_on = given.met_on if given else None
+            milestone = Milestone.objects.create(
+                contract=contract,
+                kind=kind,
+                due_on=(given.due_on if given and given.due_on else due[position]),
+                state=Milestone.State.ACCEPTED if met_on else Milestone.State.PENDING,
+                accepted_on=met_on,
+            )
+            Tranche.objects.create(
+                contract=contract,
+                milestone=milestone,
+                position=position + 1,
+                percent=percents[position],
+                planned=amounts[position],
+                payable=ZERO,
+            )
+        self.created(contract, "contract.imported", plan, {"amount": amount, "award": award.pk, "status": c.status})
+        self.link(contract, plan.ocid, K.CONTRACT, c.id)
+        return contract
+
+    def payments(self, plan: ProcessPlan, contract: Contract, c: mapping.ContractPlan, where: str) -> None:
+        scope = f"{plan.ocid}/{c.id}"
+        for txn in sorted(c.transactions, key=lambda t: (t.day, t.id)):
+            if OcdsLink.objects.filter(scope=scope, kind=K.PAYMENT, ocds_id=txn.id).exists():
+                self.report.unchanged[K.PAYMENT] += 1
+                continue
+            here = f"{where}.transactions[{txn.id}]"
+            if txn.amount <= 0:
+                self.report.skip(plan.ocid, here, _("a payment must be positive"))
+                continue
+            tranche = self.tranche_for(contract, txn.id)
+            if tranche is None:
+                self.report.skip(
+                    plan.ocid, here, _("every tranche of the contract is already paid: one payment per tranche")
+                )
+                continue
+            already = paid_total(contract)
+            if already + txn.amount > contract.amount:
+                self.report.skip(
+                    plan.ocid,
+                    here,
+                    _("paying %(a)s would take payments beyond the contract amount %(c)s")
+                    % {"a": txn.amount, "c": contract.amount},
+                )
+                continue
+            payment = Payment.objects.create(
+                tranche=tranche,
+                idempotency_key=_key(plan.ocid, c.id, txn.id),
+                amount=txn.amount,
+                paid_on=txn.day,
+                paid_by=self.actor if getattr(self.actor, "pk", None) else None,
+            )
+            tranche.payable, tranche.state = txn.amount, Tranche.State.PAID
+            tranche.save(update_fields=["payable", "state"])
+            record(
+                self.actor,
+                "payment.imported",
+                payment,
+                after={
+                    "contract": contract.pk,
+                    "tranche": tranche.position,
+                    "amount": txn.amount,
+                    "paid_total": already + txn.amount,
+                },
+                reason=f"OCDS {plan.ocid}",
+            )
+            self.link(payment, scope, K.PAYMENT, txn.id)
+        self.settle(plan, contract, c)
+
+    def tranche_for(self, contract: Contract, txn_id: str) -> Tranche | None:
+        open_tranches = Tranche.objects.filter(contract=contract).exclude(state=Tranche.State.PAID).order_by("position")
+        if txn_id.startswith("tranche-") and txn_id.removeprefix("tranche-").isdigit():
+            named = open_tranches.filter(position=int(txn_id.removeprefix("tranche-"))).first()
+            if named is not None:
+                return named
+        return open_tranches.first()
+
+    def settle(self, plan: ProcessPlan, contract: Contract, c: mapping.ContractPlan) -> None:
+        """Tranches and the contract's state as the process says: an accepted milestone's tranche is payable;
+        an ended contract withholds what it did not pay and is completed, or terminated if it stopped short."""
+        ended = c.status in ("terminated", "cancelled")
+        for tranche in (
+            Tranche.objects.filter(contract=contract).exclude(state=Tranche.State.PAID).select_related("milestone")
+        ):
+            if ended:
+                tranche.state = Tranche.State.WITHHELD
+            elif tranche.milestone.state == Milestone.State.ACCEPTED and tranche.state == Tranche.State.PLANNED:
+                tranche.state, tranche.payable = Tranche.State.PAYABLE, tranche.planned
+            tranche.save(update_fields=["state", "payable"])
+        if ended and contract.state in (Contract.State.DRAFT, Contract.State.ACTIVE):
+            finished = all(m.state == Milestone.State.ACCEPTED for m in contract.milestones.all())
+            before = contract.state
+            contract.state = (
+                Contract.State.COMPLETED
+                if finished and contract.state == Contract.State.ACTIVE
+                else Contract.State.TERMINATED
+            )
+            contract.save(update_fields=["state"])
+            record(
+                self.actor,
+                f"contract.{contract.state}",
+                contract,
+                before={"state": before},
+                after={"state": contract.state},
+                reason=f"OCDS {plan.ocid}",
+            )

@@ -1,0 +1,272 @@
+"""Importing OCDS packages of other systems: refusals that write nothing, what cannot be mapped, the rules.
+
+Packages here are small, hand-made release packages of one process of a foreign publisher.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from grassroots import cli
+from grassroots.applications.models import Application
+from grassroots.awards.models import Award
+from grassroots.contracts.models import Contract, Payment, Tranche
+from grassroots.core.errors import Forbidden
+from grassroots.core.uscc import make_uscc
+from grassroots.disclosure import services
+from grassroots.disclosure.models import OcdsLink
+from grassroots.funding.models import Call
+from grassroots.orgs.models import Organization
+from tests.world import refused
+
+OCID = "ocds-abc123-0001"
+BUYER = make_uscc("1", "1", "110101", "BUYER0001")
+STREET = make_uscc("1", "1", "110101", "JDB000001")
+AGENCY = make_uscc("5", "2", "110101", "AGNCY0001")
+COMMUNITY = make_uscc("5", "4", "110101", "CMNTY0001")
+
+
+def ref(code: str, name: str) -> dict[str, str]:
+    return {"id": f"CN-USCI-{code}", "name": name}
+
+
+def org(code: str, name: str, roles: list[str]) -> dict[str, Any]:
+    return {**ref(code, name), "identifier": {"scheme": "CN-USCI", "id": code}, "roles": roles}
+
+
+def cny(amount: int) -> dict[str, Any]:
+    return {"amount": amount, "currency": "CNY"}
+
+
+def package() -> dict[str, Any]:
+    """One process: a 100,000 call of a street, two bids, one award of 80,000, its contract paid twice."""
+    head = {"ocid": OCID, "initiationType": "tender", "language": "zh"}
+    return {
+        "uri": "https://other.example/packages/1",
+        "version": "1.1",
+        "publishedDate": "2025-09-01T00:00:00+08:00",
+        "publisher": {"name": "Another platform"},
+        "releases": [
+            {
+                **head,
+                "id": "r1",
+                "date": "2025-02-01T09:00:00+08:00",
+                "tag": ["planning", "tender"],
+                "parties": [
+                    org(BUYER, "某区民政局", ["buyer", "payer"]),
+                    org(STREET, "某街道办事处", ["procuringEntity"]),
+                ],
+                "buyer": ref(BUYER, "某区民政局"),
+                "planning": {
+                    "budget": {"id": "B1", "amount": cny(90000), "project": "某区社工项目", "projectID": "P-1"}
+                },
+                "tender": {
+                    "id": "T-1",
+                    "title": "社区服务项目",
+                    "status": "active",
+                    "procuringEntity": ref(STREET, "某街道办事处"),
+                    "value": cny(100000),
+                    "procurementMethod": "open",
+                    "tenderPeriod": {"startDate": "2025-02-01T00:00:00+08:00", "endDate": "2025-02-28T23:59:59+08:00"},
+                },
+            },
+            {
+                **head,
+                "id": "r2",
+                "date": "2025-03-10T09:00:00+08:00",
+                "tag": ["tenderUpdate", "award"],
+                "parties": [
+                    org(AGENCY, "某社工服务中心", ["tenderer", "supplier"]),
+                    org(COMMUNITY, "某社区", ["tenderer"]),
+                ],
+                "tender": {"id": "T-1", "status": "complete"},
+                "bids": {
+                    "details": [
+                        {
+                            "id": "bid-1",
+                            "status": "valid",
+                            "tenderers": [ref(AGENCY, "某社工服务中心"), ref(COMMUNITY, "某社区")],
+                            "value": cny(80000),
+                        },
+                        {"id": "bid-2", "status": "invited", "tenderers": [ref(AGENCY, "某社工服务中心")]},
+                    ]
+                },
+                "awards": [
+                    {
+                        "id": "aw-1",
+                        "status": "active",
+                        "value": cny(80000),
+                        "suppliers": [ref(AGENCY, "某社工服务中心")],
+                        "relatedBid": "bid-1",
+                    }
+                ],
+            },
+            {
+                **head,
+                "id": "r3",
+                "date": "2025-08-01T09:00:00+08:00",
+                "tag": ["contract", "implementation"],
+                "parties": [org(AGENCY, "某社工服务中心", ["tenderer", "supplier", "payee"])],
+                "contracts": [
+                    {
+                        "id": "C-1",
+                        "awardID": "aw-1",
+                        "status": "active",
+                        "value": cny(80000),
+                        "dateSigned": "2025-03-20T00:00:00+08:00",
+                        "period": {"startDate": "2025-04-01T00:00:00+08:00", "endDate": "2026-03-31T23:59:59+08:00"},
+                        "implementation": {
+                            "transactions": [
+                                {"id": "t1", "date": "2025-04-10T00:00:00+08:00", "value": cny(24000)},
+                                {"id": "t2", "date": "2025-07-10T00:00:00+08:00", "value": cny(32000)},
+                            ]
+                        },
+                    }
+                ],
+            },
+        ],
+    }
+
+
+def as_bytes(document: Any) -> bytes:
+    return json.dumps(document, ensure_ascii=False).encode()
+
+
+@pytest.fixture
+def staff(db: None) -> Any:
+    return get_user_model().objects.create_superuser("importer", "", "x")
+
+
+def test_a_foreign_process_becomes_a_call_applications_awards_a_contract_and_payments(staff: Any) -> None:
+    report = services.import_package(staff, as_bytes(package()))
+
+    call = Call.objects.get()
+    assert call.reference == "T-1" and call.state == Call.State.DECIDED
+    assert (call.funds, call.matching_funds, call.issuer.uscc) == (90000, 10000, STREET)
+    application = Application.objects.get()
+    assert application.state == Application.State.AWARDED and application.requested == 80000
+    assert list(application.communities.values_list("uscc", flat=True)) == [COMMUNITY]
+    assert Award.objects.get().state == Award.State.CONFIRMED
+    contract = Contract.objects.get()
+    assert (contract.number, contract.amount, contract.agency.uscc) == ("C-1", 80000, AGENCY)
+    paid = list(Payment.objects.order_by("tranche__position").values_list("tranche__position", "amount"))
+    assert paid == [(1, 24000), (2, 32000)]
+    assert contract.tranches.filter(state=Tranche.State.PLANNED).count() == 1
+    assert call.program.budget >= call.funds and call.envelope is not None and call.envelope.amount >= call.funds
+    # What it could not map: the invited bid is not an application.
+    assert [(u.where, "invitation" in u.reason) for u in report.unmapped] == [("bids.details[1]", True)]
+    assert report.as_data()["unmapped"][0]["ocid"] == OCID
+    assert "Could not be mapped (1)" in report.text()
+
+
+def test_what_cannot_be_mapped_is_reported_and_the_rest_imported(staff: Any) -> None:
+    data = package()
+    parties = data["releases"][1]["parties"]
+    parties.append({"id": "NO-CODE", "name": "无代码机构", "roles": ["tenderer"]})
+    data["releases"][1]["bids"]["details"].append(
+        {"id": "bid-3", "status": "valid", "tenderers": [{"id": "NO-CODE"}], "value": cny(5000)}
+    )
+    data["releases"][1]["bids"]["details"].append(
+        {
+            "id": "bid-4",
+            "status": "valid",
+            "tenderers": [ref(AGENCY, "某社工服务中心")],
+            "value": {"amount": 10, "currency": "USD"},
+        }
+    )
+    contract = data["releases"][2]["contracts"][0]
+    contract["implementation"]["transactions"] += [
+        {"id": "t3", "date": "2025-09-01T00:00:00+08:00", "value": cny(24000)},  # third tranche: fine
+        {"id": "t4", "date": "2025-10-01T00:00:00+08:00", "value": cny(100)},  # a fourth: one per tranche
+    ]
+
+    report = services.import_package(staff, as_bytes(data))
+
+    reasons = {u.where: u.reason for u in report.unmapped}
+    assert "unified social credit code" in reasons["NO-CODE"]
+    assert "not CNY" in reasons["bids.details[3].value"]
+    assert "one payment per tranche" in reasons["contracts[C-1].transactions[t4]"]
+    assert Payment.objects.count() == 3 and Application.objects.count() == 1
+
+
+def test_awards_never_exceed_the_call_and_payments_never_the_contract(staff: Any) -> None:
+    data = package()
+    data["releases"][1]["awards"][0]["value"] = cny(150000)  # more than the call's 100,000
+    report = services.import_package(staff, as_bytes(data))
+    assert not Award.objects.exists() and not Contract.objects.exists()
+    assert any("beyond its budget" in u.reason for u in report.unmapped)
+
+    data = package()
+    for release in data["releases"]:
+        release["ocid"] = OCID + "-b"
+    data["releases"][2]["contracts"][0]["implementation"]["transactions"][1]["value"] = cny(70000)
+    report = services.import_package(staff, as_bytes(data))
+    assert list(Payment.objects.values_list("amount", flat=True)) == [24000]
+    assert any("beyond the contract amount" in u.reason for u in report.unmapped)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b"\xff\xfe\x00", "not valid JSON"),
+        (as_bytes({"hello": "world"}), "not an OCDS package"),
+        (as_bytes([1, 2]), "not an OCDS package"),
+    ],
+)
+def test_what_is_not_json_or_not_ocds_is_refused_and_nothing_imported(staff: Any, data: bytes, message: str) -> None:
+    with refused(services.PackageRefused, match=message):
+        services.import_package(staff, data)
+    assert not OcdsLink.objects.exists()
+
+
+def schema_invalid() -> list[dict[str, Any]]:
+    no_tag = package()
+    del no_tag["releases"][0]["tag"]
+    local_time = package()
+    local_time["releases"][1]["date"] = "2025-03-10T09:00:00"
+    text_amount = package()
+    text_amount["releases"][2]["contracts"][0]["value"]["amount"] = "80000"
+    no_releases = {**package(), "releases": []}
+    return [no_tag, local_time, text_amount, no_releases]
+
+
+@pytest.mark.parametrize("data", schema_invalid(), ids=["no tag", "local time", "amount as text", "no releases"])
+def test_a_package_failing_the_schema_is_refused_whole(staff: Any, data: dict[str, Any]) -> None:
+    with refused(services.PackageRefused, match="not a valid OCDS 1.1 release package"):
+        services.import_package(staff, as_bytes(data))
+    assert not OcdsLink.objects.exists() and not Organization.objects.exists()
+
+
+def test_a_record_package_is_checked_against_the_record_schema(staff: Any) -> None:
+    data = package()
+    records = {**{k: v for k, v in data.items() if k != "releases"}, "records": [{"ocid": OCID}]}
+    with refused(services.PackageRefused, match="record package"):
+        services.import_package(staff, as_bytes(records))
+    records["records"] = [{"ocid": OCID, "releases": copy.deepcopy(data["releases"])}]
+    services.import_package(staff, as_bytes(records))
+    assert Contract.objects.get().number == "C-1"
+
+
+def test_only_staff_import(db: None) -> None:
+    user = get_user_model().objects.create_user("someone", "", "x")
+    with refused(Forbidden):
+        services.import_package(user, as_bytes(package()))
+
+
+def test_the_command_imports_reports_and_refuses(staff: Any, tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    good.write_bytes(as_bytes(package()))
+    bad.write_bytes(b"[]")
+    assert cli.main(["import-ocds", str(bad), "--as", "importer"]) == 2
+    assert "not an OCDS package" in capsys.readouterr().err
+    assert cli.main(["import-ocds", str(good), "--as", "importer"]) == 0
+    out = capsys.readouterr().out
+    assert "Imported 1 contracting process" in out and "bids.details[1]" in out
+    assert cli.main(["import-ocds", str(good), "--as", "importer"]) == 0
+    assert "Created: nothing." in capsys.readouterr().out
