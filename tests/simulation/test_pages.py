@@ -147,7 +147,7 @@ def test_a_small_comparison_runs_and_shows_side_by_side(
 def test_the_page_speaks_chinese(people: dict[str, Any]) -> None:
     client = client_for(people, "dept_officer", language="zh-hans")
     text = client.get(reverse("simulation-home")).content.decode()
-    assert "政策模拟器" in text and "纯粹的短期价格竞争" in text and "竞争强度" in text
+    assert "政策模拟" in text and "纯粹的短期价格竞争" in text and "竞争强度" in text
 
 
 def test_a_queued_run_refreshes_and_an_old_one_shows_as_interrupted(people: dict[str, Any]) -> None:
