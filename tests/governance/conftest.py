@@ -136,7 +136,7 @@ def _build(world: World) -> History:
         made.communities.set(app.communities.all())
         return made
 
-    E, A, N, W, I = (
+    E, A, N, W, X = (
         Application.State.ELIGIBLE,
         Application.State.AWARDED,
         Application.State.NOT_AWARDED,
@@ -153,7 +153,7 @@ def _build(world: World) -> History:
 
     A1 = application("A1", k1_call, a0, [c0], "elderly", A, date(2024, 2, 10))
     application("A2", k1_call, a1, [c1], "youth", N, date(2024, 2, 11))
-    application("A3", k1_call, a2, [c0], "youth", I, date(2024, 2, 12))
+    application("A3", k1_call, a2, [c0], "youth", X, date(2024, 2, 12))
     B1 = application("B1", k2_call, a0, [c0, c1], "elderly", A, date(2025, 2, 1))
     B2 = application("B2", k2_call, a1, [c1], "youth", A, date(2025, 2, 2))
     application("B3", k2_call, a2, [c0], "disability", N, date(2025, 2, 3))
