@@ -409,8 +409,24 @@ def resolves(name: str) -> bool:
 def test_navigation_follows_the_roles(web: WebWorld) -> None:
     programs = ["program-list"] if resolves("program-list") else []
     reviews = [n for n in ("review-list", "my-reviews") if resolves(n)][:1]
-    assert nav_of(web, "dept") == ["home", *programs, "call-list", "contract-list", "payment-list", "evaluation-list"]
-    assert nav_of(web, "street") == ["home", "call-list", "application-list", "contract-list", "evaluation-list"]
+    governance = ["governance-index"]
+    assert nav_of(web, "dept") == [
+        "home",
+        *programs,
+        "call-list",
+        "contract-list",
+        "payment-list",
+        "evaluation-list",
+        *governance,
+    ]
+    assert nav_of(web, "street") == [
+        "home",
+        "call-list",
+        "application-list",
+        "contract-list",
+        "evaluation-list",
+        *governance,
+    ]
     assert nav_of(web, "mgr_a") == [
         "home",
         "call-list",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from grassroots.governance.api import router as governance_router
+
 api = NinjaAPI(
     title="Grassroots API",
     version="1",
@@ -13,3 +15,5 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
     docs_url="/docs",
 )
+
+api.add_router("/governance/", governance_router)

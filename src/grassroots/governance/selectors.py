@@ -49,12 +49,15 @@ from django.utils.translation import gettext as _
 from grassroots.applications.models import Application
 from grassroots.contracts.models import Contract
 from grassroots.core.errors import RuleViolation
+from grassroots.core.money import ZERO, round_money, total
+from grassroots.core.permissions import is_staff
 from grassroots.delivery.models import ServiceRecord
+from grassroots.evaluation.grading import grade_for
 from grassroots.evaluation.models import Evaluation
 from grassroots.funding.models import Call
 from grassroots.needs.models import Need
-from grassroots.orgs.models import Organization, OrgKind
-from grassroots.orgs.selectors import communities_of, streets_of
+from grassroots.orgs.models import Organization, OrgKind, Role
+from grassroots.orgs.selectors import communities_of, has_role, orgs_where, streets_of
 
 from . import metrics
 from .metrics import ContractFact, YearFacts
@@ -260,10 +263,299 @@ def years_with_data(org: Organization) -> tuple[int, int] | None:
     return (min(years), max(years)) if years else None
 
 
-def names(ids: Iterable[Any]) -> dict[int, Organization]:
-    """The organizations behind fact ids, for pages that draw them."""
-    return Organization.objects.in_bulk([i for i in set(ids) if isinstance(i, int)])
+def find_jurisdiction(text: str) -> Organization:
+    """A street or department by its id, unified social credit code, or (English) name."""
+    text = text.strip()
+    found = jurisdictions()
+    if text.isdigit():
+        matches = list(found.filter(pk=int(text)))
+    else:
+        matches = list(found.filter(Q(uscc__iexact=text) | Q(name=text) | Q(name_en__iexact=text)))
+    if not matches:
+        raise RuleViolation(_("No street or department is “%(t)s”.") % {"t": text})
+    if len(matches) > 1:
+        raise RuleViolation(_("“%(t)s” names more than one street or department: use its id.") % {"t": text})
+    return matches[0]
 
 
-def as_decimal(value: float | None) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
+# --- who may see what --------------------------------------------------------------------------------------
+
+RESEARCHER_PERMISSION = "governance.view_every_dashboard"
+
+
+def is_researcher(user: Any) -> bool:
+    """Staff, or a login granted the researcher's permission (see `governance.models`)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return is_staff(user) or bool(user.has_perm(RESEARCHER_PERMISSION))
+
+
+def may_see_dashboard(user: Any, org: Organization) -> bool:
+    """Officers of the street or department, officers of the department over a street, researchers, staff."""
+    if org.kind not in JURISDICTION_KINDS:
+        return False
+    if is_researcher(user) or has_role(user, org, Role.OFFICER):
+        return True
+    return org.kind == OrgKind.STREET and org.parent is not None and has_role(user, org.parent, Role.OFFICER)
+
+
+def dashboards_for(user: Any) -> QuerySet[Organization]:
+    """The streets and departments whose dashboards `user` may see."""
+    if is_researcher(user):
+        return jurisdictions()
+    offices = orgs_where(user, Role.OFFICER).filter(kind__in=JURISDICTION_KINDS)
+    return jurisdictions().filter(Q(pk__in=offices.values("pk")) | Q(kind=OrgKind.STREET, parent__in=offices))
+
+
+def may_see_history(user: Any, org: Organization) -> bool:
+    """A community's history: its own workers and whoever sees a dashboard over it; an agency's: its managers
+    and board, any street or department officer (they buy its services and read its record), researchers."""
+    if is_researcher(user):
+        return True
+    if org.kind == OrgKind.COMMUNITY:
+        street = org.parent
+        return has_role(user, org, Role.COMMUNITY_WORKER) or (street is not None and may_see_dashboard(user, street))
+    if org.kind == OrgKind.AGENCY:
+        return has_role(user, org, Role.MANAGER, Role.BOARD_MEMBER) or (
+            orgs_where(user, Role.OFFICER).filter(kind__in=JURISDICTION_KINDS).exists()
+        )
+    return False
+
+
+# --- what the dashboard draws --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tie:
+    """A community–agency pair with a contract in one or more of the years shown."""
+
+    community: Organization
+    agency: Organization
+    years: tuple[int, ...]
+    contracts: int
+    amount: Decimal  # the community's equal share of each contract's amount
+
+
+@dataclass(frozen=True)
+class Funds:
+    org: Organization
+    amount: Decimal
+    share: float | None  # of the year's total
+    cumulative: float | None  # running share in the table's order
+
+
+@dataclass(frozen=True)
+class NeedsRow:
+    community: Organization
+    waiting: int  # prioritised needs no contract answers yet
+    addressed: int
+    resolved: int
+    contracts: int  # contracts of the year partnering it
+    aligned: int  # of which answer a prioritised need of their communities
+
+
+@dataclass(frozen=True)
+class YearRow:
+    year: int
+    contracts: int
+    amount: Decimal
+    matching: Decimal
+    volunteer_hours: float
+    participations: int
+    evaluated: int
+    grades: dict[str, int]
+
+
+@dataclass
+class Dashboard:
+    org: Organization
+    first: int
+    last: int
+    year: int
+    series: Series
+    facts: dict[int, YearFacts]
+    ties: list[Tie]
+    communities: list[Funds]  # the year's funds per community, least first (the Lorenz curve's order)
+    agencies: list[Funds]  # the year's funds per agency, most first
+    lorenz: list[tuple[float, float]]
+    needs: list[NeedsRow]
+    rows: list[YearRow]
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.first, self.last + 1))
+
+
+def _share(part: Decimal, whole: Decimal) -> float | None:
+    return float(part / whole) if whole else None
+
+
+def _funds(orgs: dict[int, Organization], amounts: dict[Any, Decimal], ascending: bool) -> list[Funds]:
+    whole = sum(amounts.values(), ZERO)
+    ordered = sorted(amounts.items(), key=lambda kv: (kv[1] if ascending else -kv[1], orgs[kv[0]].name))
+    rows, running = [], ZERO
+    for key, amount in ordered:
+        running += amount
+        rows.append(Funds(orgs[key], round_money(amount), _share(amount, whole), _share(running, whole)))
+    return rows
+
+
+def _shares(contracts: Iterable[ContractFact], inside: set[Any]) -> dict[Any, Decimal]:
+    """Each community's equal share of its contracts' amounts, in money (the metrics' own sums are floats)."""
+    amounts: dict[Any, Decimal] = dict.fromkeys(inside, ZERO)
+    for k in contracts:
+        for c in k.communities:
+            if c in inside:
+                amounts[c] += Decimal(k.amount) / len(k.communities)
+    return amounts
+
+
+def dashboard(org: Organization, first: int, last: int, year: int) -> Dashboard:
+    """Everything the dashboard of a street or department shows for the years `first`–`last`, with the
+    detail (network highlights, funds, needs) of `year`."""
+    computed, found = series(org, first, last)
+    year = min(max(year, first), last)
+    current = found[year]
+    ids: set[Any] = set(current.communities)
+    pairs: dict[tuple[Any, Any], list[tuple[int, Decimal]]] = defaultdict(list)
+    for facts_of_year in found.values():
+        for k in facts_of_year.contracts:
+            for c in k.communities:
+                if c in ids:
+                    pairs[(c, k.agency)].append((facts_of_year.year, Decimal(k.amount) / len(k.communities)))
+    agency_ids = {a for _c, a in pairs} | set(current.active_agencies)
+    orgs = Organization.objects.in_bulk(sorted(ids | agency_ids))
+    ties = sorted(
+        (
+            Tie(
+                orgs[c],
+                orgs[a],
+                tuple(sorted({y for y, _m in held})),
+                len(held),
+                round_money(sum((m for _y, m in held), ZERO)),
+            )
+            for (c, a), held in pairs.items()
+        ),
+        key=lambda t: (-len(t.years), -t.amount, t.community.name, t.agency.name),
+    )
+
+    states = Need.objects.filter(community_id__in=ids, priority__isnull=False).values("community_id", "state")
+    counted: dict[tuple[int, str], int] = {
+        (row["community_id"], row["state"]): row["n"] for row in states.annotate(n=Count("pk"))
+    }
+    partnered: dict[Any, list[bool]] = defaultdict(list)
+    for k in current.contracts:
+        for c in k.communities:
+            partnered[c].append(k.addresses_prioritised_need)
+    needs = [
+        NeedsRow(
+            orgs[c],
+            counted.get((c, Need.State.PRIORITISED), 0),
+            counted.get((c, Need.State.ADDRESSED), 0),
+            counted.get((c, Need.State.RESOLVED), 0),
+            len(partnered[c]),
+            sum(partnered[c]),
+        )
+        for c in sorted(ids, key=lambda pk: orgs[pk].name)
+    ]
+
+    agency_money: dict[Any, Decimal] = defaultdict(lambda: ZERO)
+    for k in current.contracts:
+        agency_money[k.agency] += Decimal(k.amount)
+    rows = []
+    for y in range(first, last + 1):
+        f = found[y]
+        grades = {g: 0 for g in ("excellent", "good", "pass", "fail")}
+        for score in f.final_scores:
+            grades[grade_for(Decimal(str(score)))] += 1
+        rows.append(
+            YearRow(
+                y,
+                len(f.contracts),
+                total(Decimal(k.amount) for k in f.contracts),
+                total(Decimal(k.matching_funds) for k in f.contracts),
+                f.volunteer_hours,
+                f.resident_participations,
+                len(f.final_scores),
+                grades,
+            )
+        )
+    return Dashboard(
+        org=org,
+        first=first,
+        last=last,
+        year=year,
+        series=computed,
+        facts=found,
+        ties=ties,
+        communities=_funds(orgs, _shares(current.contracts, ids), ascending=True),
+        agencies=_funds(orgs, agency_money, ascending=False),
+        lorenz=metrics.lorenz(metrics.community_amounts(current).values()),
+        needs=needs,
+        rows=rows,
+    )
+
+
+# --- a community's or an agency's history --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryYear:
+    year: int
+    contracts: int
+    amount: Decimal  # the contracts' amounts (for a community, its equal share of each)
+    partners: list[Organization]  # the agencies it worked with, or the communities the agency served
+    mean_score: float | None  # of the accepted final evaluations of those contracts
+
+
+def history_of(org: Organization) -> list[HistoryYear]:
+    """Year by year (by the contracts' start), the signed contracts a community partnered or an agency held."""
+    signed = Contract.objects.exclude(state=Contract.State.DRAFT)
+    if org.kind == OrgKind.COMMUNITY:
+        contracts = signed.filter(communities=org)
+    elif org.kind == OrgKind.AGENCY:
+        contracts = signed.filter(agency=org)
+    else:
+        return []
+    rows = list(
+        contracts.annotate(partners=Count("communities", distinct=True))
+        .order_by("starts_on", "pk")
+        .values_list("pk", "starts_on", "agency_id", "amount", "partners")
+    )
+    communities: dict[int, list[int]] = defaultdict(list)
+    for contract_id, community_id in Contract.communities.through.objects.filter(
+        contract_id__in=[r[0] for r in rows]
+    ).values_list("contract_id", "organization_id"):
+        communities[contract_id].append(community_id)
+    scores: dict[int, Decimal | None] = dict(
+        Evaluation.objects.filter(
+            contract_id__in=[r[0] for r in rows],
+            kind=Evaluation.Kind.FINAL,
+            state=Evaluation.State.ACCEPTED,
+            score__isnull=False,
+        ).values_list("contract_id", "score")
+    )
+    partner_ids = {r[2] for r in rows} | {c for cs in communities.values() for c in cs}
+    orgs = Organization.objects.in_bulk(sorted(partner_ids))
+    by_year: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in rows:
+        by_year[row[1].year].append(row)
+    history = []
+    for year, held in sorted(by_year.items(), reverse=True):
+        if org.kind == OrgKind.COMMUNITY:
+            amount = round_money(sum((a / max(1, n) for _pk, _d, _ag, a, n in held), ZERO))
+            partners = {r[2] for r in held}
+        else:
+            amount = total(r[3] for r in held)
+            partners = {c for r in held for c in communities[r[0]]}
+        marks = [float(mark) for r in held if (mark := scores.get(r[0])) is not None]
+        history.append(
+            HistoryYear(
+                year,
+                len(held),
+                amount,
+                sorted((orgs[p] for p in partners), key=lambda o: o.name),
+                sum(marks) / len(marks) if marks else None,
+            )
+        )
+    return history

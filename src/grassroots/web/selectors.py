@@ -9,12 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from grassroots.applications import selectors as applications
 from grassroots.contracts import selectors as contracts
 from grassroots.core.permissions import is_staff
 from grassroots.delivery import selectors as delivery
 from grassroots.evaluation import selectors as evaluation
 from grassroots.funding import selectors as funding
+from grassroots.governance import selectors as governance
 from grassroots.needs import selectors as needs
 from grassroots.orgs.models import Membership, Organization, OrgKind, Role
 from grassroots.review import selectors as review
@@ -187,6 +190,8 @@ def home_sections(user: Any) -> list[Section]:
     if person is not None and person.home_community is not None and person.home_community.pk not in resident_of:
         community = person.home_community
         sections.append(Section("resident", str(Role.RESIDENT.label), community, _resident(user, community)))
+    if not sections and not is_staff(user) and governance.is_researcher(user):
+        sections.append(Section("researcher", _("Researcher"), None, {"dashboards": governance.dashboards_for(user)}))
     if is_staff(user) and not sections:
         sections.append(
             Section(
