@@ -13,7 +13,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from grassroots.orgs.models import Organization, OrgKind
 
@@ -96,22 +96,24 @@ def get_metrics(
     """Give `street` or `department` (an id from /jurisdictions) and either `year` or `first` and `last`.
     A metric without a denominator (no closed call, no contract, no evaluation) is null, never 0."""
     if (street is None) == (department is None):
-        return 400, {"detail": _("Give either street or department (an id from /api/governance/jurisdictions).")}
+        return Status(
+            400, {"detail": _("Give either street or department (an id from /api/governance/jurisdictions).")}
+        )
     if year is not None and (first is not None or last is not None):
-        return 400, {"detail": _("Give either year, or first and last.")}
+        return Status(400, {"detail": _("Give either year, or first and last.")})
     if year is not None:
         first = last = year
     if first is None or last is None:
-        return 400, {"detail": _("Give year, or first and last.")}
+        return Status(400, {"detail": _("Give year, or first and last.")})
     if first > last:
-        return 400, {"detail": _("The first year comes after the last.")}
+        return Status(400, {"detail": _("The first year comes after the last.")})
     if last - first >= MOST_YEARS:
-        return 400, {"detail": _("At most %(n)d years at a time.") % {"n": MOST_YEARS}}
+        return Status(400, {"detail": _("At most %(n)d years at a time.") % {"n": MOST_YEARS}})
     pk = street if street is not None else department
     assert pk is not None
     org = Organization.objects.filter(pk=pk, kind=OrgKind.STREET if street is not None else OrgKind.DEPARTMENT).first()
     if org is None:
         if street is not None:
-            return 404, {"detail": _("No street has the id %(id)s.") % {"id": pk}}
-        return 404, {"detail": _("No department has the id %(id)s.") % {"id": pk}}
-    return 200, metrics_data(org, selectors.metrics_for(org, first, last))
+            return Status(404, {"detail": _("No street has the id %(id)s.") % {"id": pk}})
+        return Status(404, {"detail": _("No department has the id %(id)s.") % {"id": pk}})
+    return Status(200, metrics_data(org, selectors.metrics_for(org, first, last)))

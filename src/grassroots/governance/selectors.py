@@ -517,11 +517,7 @@ def history_of(org: Organization) -> list[HistoryYear]:
         contracts = signed.filter(agency=org)
     else:
         return []
-    rows = list(
-        contracts.annotate(partners=Count("communities", distinct=True))
-        .order_by("starts_on", "pk")
-        .values_list("pk", "starts_on", "agency_id", "amount", "partners")
-    )
+    rows = list(contracts.order_by("starts_on", "pk").values_list("pk", "starts_on", "agency_id", "amount"))
     communities: dict[int, list[int]] = defaultdict(list)
     for contract_id, community_id in Contract.communities.through.objects.filter(
         contract_id__in=[r[0] for r in rows]
@@ -543,7 +539,7 @@ def history_of(org: Organization) -> list[HistoryYear]:
     history = []
     for year, held in sorted(by_year.items(), reverse=True):
         if org.kind == OrgKind.COMMUNITY:
-            amount = round_money(sum((a / max(1, n) for _pk, _d, _ag, a, n in held), ZERO))
+            amount = round_money(sum((r[3] / max(1, len(communities[r[0]])) for r in held), ZERO))
             partners = {r[2] for r in held}
         else:
             amount = total(r[3] for r in held)
