@@ -90,7 +90,9 @@ def test_only_logged_in_users_and_only_streets_and_departments(history, world):
 
 def test_the_street_dashboard_shows_the_hand_made_figures(history, world):
     page = client(world.street_officer).get(
-        reverse("governance-dashboard", args=[history.street]), {"first": "2024", "last": "2025", "year": "2025"}
+        reverse("governance-dashboard", args=[history.street]),
+        {"first": "2024", "last": "2025", "year": "2025"},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     text = page.content.decode()
     assert page.status_code == 200
