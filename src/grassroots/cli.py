@@ -1,5 +1,5 @@
-"""The `grassroots` console script: demo, serve, audit, solve, simulate, OCDS export and import, and Django's
-commands."""
+"""The `grassroots` console script: demo, serve, audit, solve, governance, simulate, OCDS export and import,
+and Django's commands."""
 
 from __future__ import annotations
 
@@ -272,6 +272,67 @@ def cmd_import_ocds(args: argparse.Namespace) -> int:
     return 0
 
 
+def _years(args: argparse.Namespace) -> tuple[int, int] | None:
+    """`--year Y` or `--years A-B` (or `--years Y`); None when neither was given."""
+    if args.years:
+        first, _sep, last = args.years.partition("-")
+        if not first.strip().isdigit() or (last and not last.strip().isdigit()):
+            raise ValueError(f"--years takes A-B (e.g. 2020-2025), not {args.years!r}")
+        span = int(first), int(last or first)
+        if span[0] > span[1]:
+            raise ValueError(f"--years {args.years}: the first year comes after the last")
+        return span
+    return (args.year, args.year) if args.year is not None else None
+
+
+def cmd_governance(args: argparse.Namespace) -> int:
+    """Print every governance metric of a street or department per fiscal year (a table, or --json).
+
+    Exit 0 with the figures, 2 (and a one-line message) for an unknown street or department or bad years.
+    """
+    _setup()
+    import json
+
+    from grassroots.core.errors import RuleViolation
+    from grassroots.governance import labels, metrics, selectors
+    from grassroots.governance.api import metrics_data
+    from grassroots.orgs.models import OrgKind
+
+    try:
+        span = _years(args)
+        if args.street or args.department:
+            org = selectors.find_jurisdiction(args.street or args.department)
+            wanted = OrgKind.STREET if args.street else OrgKind.DEPARTMENT
+            if org.kind != wanted:
+                raise RuleViolation(f"{org.name} is a {org.kind}, not a {wanted}")
+        else:
+            departments = list(selectors.jurisdictions().filter(kind=OrgKind.DEPARTMENT))
+            if len(departments) != 1:
+                raise RuleViolation("say which: --street S or --department D (an id, a name or a credit code)")
+            org = departments[0]
+        if span is None:
+            span = selectors.years_with_data(org)
+            if span is None:
+                raise RuleViolation(f"{org.name} has no closed call or signed contract yet: give --year")
+    except (ValueError, RuleViolation) as exc:
+        print("; ".join(getattr(exc, "messages", [str(exc)])), file=sys.stderr)
+        return 2
+    series = selectors.metrics_for(org, *span)
+    if args.json:
+        print(json.dumps(metrics_data(org, series), ensure_ascii=False, indent=2))
+        return 0
+    years = sorted(series)
+    title = f"{org.name} ({org.name_en or org.kind}, id {org.pk})" if org.name_en else f"{org.name} (id {org.pk})"
+    width = max(len(m.label) for m in metrics.METRICS)
+    print(title)
+    print(f"{'metric':<{width}}  " + "  ".join(f"{y:>10}" for y in years))
+    for m in metrics.METRICS:
+        cells = "  ".join(f"{labels.written(m.name, series[y][m.name]):>10}" for y in years)
+        print(f"{m.label:<{width}}  {cells}")
+    print("— : no denominator (no closed call, no contract, no evaluation, no residents)")
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _setup()
     from django.core.management import execute_from_command_line
@@ -356,6 +417,16 @@ def build_parser() -> argparse.ArgumentParser:
     ocds_import.add_argument("file", metavar="FILE", help="a release package or record package (JSON)")
     ocds_import.add_argument("--as", dest="as_user", metavar="USERNAME", help="the staff user who imports")
     ocds_import.set_defaults(func=cmd_import_ocds)
+
+    gov = sub.add_parser("governance", help="print the governance metrics of a street or department")
+    which = gov.add_mutually_exclusive_group()
+    which.add_argument("--street", metavar="S", help="the street's id, name, English name or credit code")
+    which.add_argument("--department", metavar="D", help="the department's (default: the only one)")
+    when = gov.add_mutually_exclusive_group()
+    when.add_argument("--year", type=int, help="one fiscal year")
+    when.add_argument("--years", metavar="A-B", help="a range of fiscal years (default: every year with data)")
+    gov.add_argument("--json", action="store_true", help="JSON, in the shape of GET /api/governance/metrics")
+    gov.set_defaults(func=cmd_governance)
 
     manage = sub.add_parser("manage", help="run a Django management command", add_help=False)
     manage.add_argument("rest", nargs=argparse.REMAINDER)

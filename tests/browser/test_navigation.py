@@ -150,7 +150,8 @@ def test_the_agency_filters_pages_with_the_keyboard_and_switches_language(page: 
 
 def test_the_street_and_the_social_worker_see_their_lists(page: Any, shots: Any, site: Site) -> None:
     log_in(page, site, "street")
-    assert nav(page) == ["home", "call-list", "application-list", "contract-list", "evaluation-list", "simulation-home"]
+    lists = ["call-list", "application-list", "contract-list", "evaluation-list", "governance-index"]
+    assert nav(page) == ["home", *lists, "simulation-home"]
     follow(page, "application-list")
     assert rows(page) == 4  # handed in to its calls; the draft is not
     page.select_option("#f-state", "submitted")

@@ -12,9 +12,9 @@ from django.urls import reverse
 from grassroots.core.models import AuditEvent
 from grassroots.core.uscc import make_uscc
 from grassroots.governance import metrics
+from grassroots.governance.labels import SHOWN
 from grassroots.orgs import services as org_services
 from grassroots.simulation import services
-from grassroots.simulation.labels import METRIC_LABELS
 from grassroots.simulation.models import SimulationRun
 
 pytestmark = pytest.mark.django_db
@@ -134,7 +134,7 @@ def test_a_small_comparison_runs_and_shows_side_by_side(
     assert page.status_code == 200
     for name in metrics.NAMES:
         assert f'data-metric="{name}"' in text
-    assert str(METRIC_LABELS["tie_persistence"]) in text and 'http-equiv="refresh"' not in text
+    assert str(SHOWN["tie_persistence"].label) in text and 'http-equiv="refresh"' not in text
     plot = client.get(reverse("simulation-plot", args=[run.pk]))
     assert plot.status_code == 200 and plot["Content-Type"] == "image/png" and plot.content.startswith(b"\x89PNG")
     listing = client.get(reverse("simulation-home")).content.decode()
@@ -197,7 +197,3 @@ def test_a_failing_run_is_recorded_with_its_reason(people: dict[str, Any], monke
     assert run.state == SimulationRun.State.FAILED and "out of memory" in run.error
     page = client_for(people, "staff").get(reverse("simulation-run", args=[run.pk]))
     assert "out of memory" in page.content.decode()
-
-
-def test_the_metric_labels_are_the_governance_ones() -> None:
-    assert [str(METRIC_LABELS[m.name]) for m in metrics.METRICS] == [m.label for m in metrics.METRICS]

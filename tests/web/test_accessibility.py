@@ -192,10 +192,13 @@ PAGES: list[tuple[str, str, str | None]] = [
     ("mgr_a", "record-create", "contract"),
     ("mgr_a", "expenditure-create", "contract"),
     ("sw_a", "records-mine", None),
+    ("street", "governance-index", None),
+    ("street", "governance-dashboard", "street_org"),
+    ("street", "org-profile", "c1"),
 ]
 
 MINE = {"home", *(n for n in ("call-list", "application-list", "contract-list", "payment-list"))}
-MINE |= {"record-list", "expenditure-list", "evaluation-list"}
+MINE |= {"record-list", "expenditure-list", "evaluation-list", "governance-index", "governance-dashboard"}
 
 
 @pytest.mark.django_db

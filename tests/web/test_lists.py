@@ -410,6 +410,7 @@ def test_navigation_follows_the_roles(web: WebWorld) -> None:
     programs = ["program-list"] if resolves("program-list") else []
     reviews = [n for n in ("review-list", "my-reviews") if resolves(n)][:1]
     simulator = ["simulation-home"]  # officers of a department or street office use the policy simulator
+    governance = ["governance-index"]
     assert nav_of(web, "dept") == [
         "home",
         *programs,
@@ -417,6 +418,7 @@ def test_navigation_follows_the_roles(web: WebWorld) -> None:
         "contract-list",
         "payment-list",
         "evaluation-list",
+        *governance,
         *simulator,
     ]
     assert nav_of(web, "street") == [
@@ -425,6 +427,7 @@ def test_navigation_follows_the_roles(web: WebWorld) -> None:
         "application-list",
         "contract-list",
         "evaluation-list",
+        *governance,
         *simulator,
     ]
     assert nav_of(web, "mgr_a") == [

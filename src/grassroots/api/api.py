@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from grassroots.disclosure.api import router as ocds_router
+from grassroots.governance.api import router as governance_router
+
 api = NinjaAPI(
     title="Grassroots API",
     version="1",
@@ -14,6 +17,5 @@ api = NinjaAPI(
     docs_url="/docs",
 )
 
-from grassroots.disclosure.api import router as ocds_router  # noqa: E402 - routers are added once the API exists
-
 api.add_router("/ocds/", ocds_router)
+api.add_router("/governance/", governance_router)

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from grassroots.contracts.selectors import visible_to as contracts_visible_to
 from grassroots.core.errors import Forbidden, RuleViolation
 from grassroots.delivery.imports import read_bytes
+from grassroots.governance import views as governance_views
 from grassroots.needs import selectors as needs_selectors
 from grassroots.needs import views as needs_views
 from grassroots.orgs.models import Organization, OrgKind, Role
@@ -620,4 +621,5 @@ def org_profile(request: HttpRequest, pk: int) -> HttpResponse:
                 years=years,
                 ranking=[(o, c, round(100 * c.credit / top)) for o, c in ranking],
             )
+    context.update(governance_views.profile_context(request.user, org))
     return render(request, "evaluation/org_profile.html", context)

@@ -18,11 +18,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from grassroots.core.errors import RuleViolation
 from grassroots.governance import metrics
+from grassroots.governance.labels import SHOWN
 from grassroots.web.refusals import refused
 
 from . import params, selectors, services
 from .forms import ComparisonForm
-from .labels import METRIC_LABELS
 from .models import SimulationRun
 from .plots import CJK_FONT, metrics_figure
 
@@ -110,7 +110,7 @@ def simulation_run(request: HttpRequest, pk: int) -> HttpResponse:
             a_last, b_last = _cell(left[name]["last"]), _cell(right[name]["last"])
             difference = b_last["mean"] - a_last["mean"] if a_last and b_last else None
             cells = [_cell(left[name]["first"]), a_last, _cell(right[name]["first"]), b_last]
-            rows.append({"name": name, "label": METRIC_LABELS[name], "cells": cells, "difference": difference})
+            rows.append({"name": name, "label": SHOWN[name].label, "cells": cells, "difference": difference})
     finished = run.state in (SimulationRun.State.DONE, SimulationRun.State.FAILED)
     shipped = params.shipped()
     left = params.load(run.left_scenario) if run.left_scenario in shipped else None
@@ -137,7 +137,7 @@ def simulation_plot(request: HttpRequest, pk: int) -> HttpResponse:
         f"B · {run.right_scenario}": run.results["right"]["per_year"],
     }
     if CJK_FONT or not (get_language() or "").startswith("zh"):
-        png = metrics_figure(series, label=lambda m: str(METRIC_LABELS[m.name]), year_label=_("year"))
+        png = metrics_figure(series, label=lambda m: str(SHOWN[m.name].label), year_label=_("year"))
     else:  # no font with Chinese glyphs on this machine: the plot keeps the English labels
         png = metrics_figure(series)
     response = HttpResponse(png, content_type="image/png")

@@ -63,11 +63,12 @@ LISTS: list[tuple[str, str | Promise, tuple[str, ...]]] = [
     ("records", _("Service records"), ("record-list",)),
     ("expenditures", _("Expenditures"), ("expenditure-list",)),
     ("evaluations", _("Evaluations"), ("evaluation-list",)),
+    ("governance", _("Governance"), ("governance-index",)),
 ]
 
 # Which lists each role works with.
-DEPARTMENT = {"programs", "calls", "contracts", "payments", "evaluations"}
-STREET = {"calls", "applications", "contracts", "evaluations"}
+DEPARTMENT = {"programs", "calls", "contracts", "payments", "evaluations", "governance"}
+STREET = {"calls", "applications", "contracts", "evaluations", "governance"}
 COMMUNITY = {"applications", "contracts"}
 AGENCY = {"calls", "applications", "contracts", "records", "expenditures"}
 SOCIAL_WORKER = {"records"}
@@ -119,6 +120,8 @@ def links_for(user: Any) -> list[Link]:
     account = account_of(user)
     links = [Link("home", _("My work"), reverse("home"))]
     wanted = lists_for(account, is_staff(user))
+    if not account.memberships and user.has_perm("governance.view_every_dashboard"):
+        wanted.add("governance")  # a researcher, who holds no office (see governance.models)
     for key, label, names in LISTS:
         found = _url(names) if key in wanted else None
         if found is not None:

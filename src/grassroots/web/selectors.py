@@ -28,6 +28,7 @@ from grassroots.evaluation import selectors as evaluation
 from grassroots.evaluation.models import Evaluation
 from grassroots.funding import selectors as funding
 from grassroots.funding.models import Call
+from grassroots.governance import selectors as governance
 from grassroots.needs import selectors as needs
 from grassroots.orgs.models import Membership, Organization, OrgKind, Role
 from grassroots.review import selectors as review
@@ -379,6 +380,8 @@ def home_sections(user: Any) -> list[Section]:
     if person is not None and person.home_community is not None and person.home_community.pk not in resident_of:
         community = person.home_community
         sections.append(Section("resident", str(Role.RESIDENT.label), community, _resident(user, community)))
+    if not sections and not is_staff(user) and governance.is_researcher(user):
+        sections.append(Section("researcher", _("Researcher"), None, {"dashboards": governance.dashboards_for(user)}))
     if is_staff(user) and not sections:
         sections.append(
             Section(

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("grassroots.contracts.urls")),
     path("", include("grassroots.delivery.urls")),
     path("", include("grassroots.simulation.urls")),
+    path("", include("grassroots.governance.urls")),
     path("calls/<int:pk>/", funding_views.call_detail, name="call-detail"),
     path("applications/<int:pk>/", application_views.application_detail, name="application-detail"),
     path("applications/<int:pk>/needs/", application_views.application_needs, name="application-needs"),

@@ -1,0 +1,148 @@
+"""The selector on the hand-made history of `conftest.py`: each fact and metric worked out by hand."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from grassroots.core.errors import RuleViolation
+from grassroots.governance import selectors
+from grassroots.governance.metrics import ContractFact, YearFacts
+from grassroots.orgs.models import Organization
+
+pytestmark = pytest.mark.django_db
+
+
+def org(pk: int) -> Organization:
+    return Organization.objects.get(pk=pk)
+
+
+def test_the_streets_two_years_of_facts(history, world, django_assert_max_num_queries):
+    c0, c1, _c2 = history.communities
+    a0, a1, a2 = history.agencies
+    cat = history.categories
+    street = org(history.street)
+    with django_assert_max_num_queries(9):  # a fixed number of aggregating queries per year, whatever the rows
+        found = selectors.facts(street, [2025, 2024])
+    assert found[2024] == YearFacts(
+        year=2024,
+        communities=(c0, c1),
+        residents=9000,  # 4,000 + 5,000
+        # A1, A2 and A3 were submitted to K1 (A3 ineligible, but submitted)
+        active_agencies=(a0, a1, a2),
+        # K1: A1 awarded + A2 not awarded; A3 ineligible
+        eligible_per_closed_call=(2,),
+        eligible_applications=2,
+        awarded_applications=1,
+        contracts=(ContractFact(a0, (c0,), cat["elderly"], Decimal("100000.00"), Decimal("10000.00"), True),),
+        volunteer_hours=15.5,  # k1's records of 2024: 10 + 5.5
+        resident_participations=24,  # 20 + 4
+        final_scores=(),  # k1's mid-term does not count
+    )
+    assert found[2025] == YearFacts(
+        year=2025,
+        communities=(c0, c1),
+        residents=9000,
+        # B1–B4, C1, C2, E1 to S's calls, F1 and G1 partnering c1 / c0 on the department's call
+        active_agencies=(a0, a1, a2),
+        # K2 (B1, B2, B3; B4 withdrawn) and K3 (C1, C2) in closing order; K5 was cancelled, K6 is the department's
+        eligible_per_closed_call=(3, 2),
+        # only K2 is decided: 3 eligible, B1 and B2 awarded
+        eligible_applications=3,
+        awarded_applications=2,
+        contracts=(
+            # k2: answers n1, which was consulted but not prioritised
+            ContractFact(a0, (c0, c1), cat["elderly"], Decimal("200000.00"), Decimal("0.00"), False),
+            # k3: matching is the community's 20,000 (the agency's own 5,000 is not matching)
+            ContractFact(a1, (c1,), cat["youth"], Decimal("100000.00"), Decimal("20000.00"), True),
+            # k5: the need it answers is c0's, not its partner c1's; k4 is T's, k6 a draft
+            ContractFact(a2, (c1,), cat["youth"], Decimal("60000.00"), Decimal("0.00"), False),
+        ),
+        volunteer_hours=10.0,  # k1's 2 (held in 2025) + k2's 8; k4 is T's, k6 a draft
+        resident_participations=13,  # 3 + 10
+        # k1 final 85 (2025-03-20), k5 final 55; k3's is not accepted, k4's is T's
+        final_scores=(85.0, 55.0),
+    )
+
+
+def test_the_streets_metrics(history):
+    got = selectors.metrics_for(org(history.street), 2024, 2025)
+    assert got[2025] == {
+        # (3 + 2) / 2
+        "applications_per_call": 2.5,
+        # 2 of 3
+        "success_rate": 0.666666666667,
+        # a0 200,000, a1 100,000, a2 60,000 of 360,000: (5/9)² + (5/18)² + (1/6)² = 134/324
+        "award_hhi": 0.413580246914,
+        # c0 100,000 (half of k2), c1 100,000 + 100,000 + 60,000 = 260,000: (260 − 100) / (2 · 360)
+        "community_gini": 0.222222222222,
+        # (c0,a0), (c1,a0), (c1,a1), (c1,a2) of 2 × 3
+        "linkage_density": 0.666666666667,
+        # of the four, only (c0, a0) held k1 in 2024
+        "tie_persistence": 0.25,
+        # a0 serves c0 and c1, a1 and a2 serve c1: 4 / 3
+        "agency_embeddedness": 1.33333333333,
+        # 2024's k1 (c0, elderly) is contracted again by k2
+        "project_continuation": 1.0,
+        # 20,000 / (360,000 + 20,000) = 1/19
+        "cofunding_share": 0.0526315789474,
+        # 10 h × 1000 / 9000
+        "volunteer_hours_per_1000": 1.11111111111,
+        # 13 × 1000 / 9000
+        "resident_participation_per_1000": 1.44444444444,
+        # only k3
+        "needs_alignment": 0.333333333333,
+        # (85 + 55) / 2
+        "mean_final_score": 70.0,
+        # 55 fails
+        "fail_rate": 0.5,
+    }
+    first = got[2024]
+    assert first["tie_persistence"] is None  # nothing in 2023
+    assert first["project_continuation"] is None
+    assert first["success_rate"] == 0.5
+    assert first["mean_final_score"] is None
+
+
+def test_the_department_counts_every_street_and_its_own_calls(history):
+    department = selectors.facts(org(history.department), [2025])[2025]
+    assert department.communities == tuple(history.communities)
+    assert department.residents == 15000
+    # closing order: K2 (3) and K4 (1) on 28 February, K6 (F1, G1) on 15 March, K3 (2) on 30 September
+    assert department.eligible_per_closed_call == (3, 1, 2, 2)
+    assert (department.eligible_applications, department.awarded_applications) == (6, 5)  # K2, K4, K6 decided
+    amounts = [c.amount for c in department.contracts]  # k2, k3, k4 (1 April), k5 (1 May)
+    assert amounts == [Decimal(a) for a in ("200000.00", "100000.00", "50000.00", "60000.00")]
+    assert department.volunteer_hours == 110.0  # 2 + 8 + T's 100
+    assert department.resident_participations == 113
+    assert sorted(department.final_scores) == [55.0, 85.0, 92.0]
+    got = selectors.metrics_for(org(history.department), 2025)[2025]
+    # a0 200,000, a1 100,000, a2 50,000 + 60,000 of 410,000
+    assert got["award_hhi"] == pytest.approx((20**2 + 10**2 + 11**2) / 41**2, rel=1e-11)
+    assert got["applications_per_call"] == 2.0
+    assert got["success_rate"] == 0.833333333333
+
+
+def test_the_other_street_sees_only_its_own(history):
+    t = selectors.facts(org(history.other_street), [2025])[2025]
+    assert t.communities == (history.communities[2],)
+    assert t.eligible_per_closed_call == (1,)
+    assert [c.agency for c in t.contracts] == [history.agencies[2]]
+    assert (t.volunteer_hours, t.resident_participations, t.final_scores) == (100.0, 100, (92.0,))
+
+
+def test_years_with_data_and_a_year_without(history):
+    street = org(history.street)
+    assert selectors.years_with_data(street) == (2024, 2025)
+    empty = selectors.metrics_for(street, 2030)[2030]
+    assert empty["award_hhi"] is None
+    assert empty["linkage_density"] is None  # no agency was active
+    assert empty["volunteer_hours_per_1000"] == 0.0  # residents, and no hours
+
+
+def test_only_streets_and_departments_have_figures(history):
+    with pytest.raises(RuleViolation, match="streets and departments"):
+        selectors.facts(org(history.communities[0]), [2025])
+    with pytest.raises(RuleViolation, match="first year"):
+        selectors.series(org(history.street), 2025, 2024)
