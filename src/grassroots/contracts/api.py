@@ -111,6 +111,48 @@ class ContractDetailOut(ContractOut):
     )
     evaluations: list[GradeOut]
 
+    @staticmethod
+    def resolve_communities(obj: Any) -> Any:
+        return obj.parts.communities
+
+    @staticmethod
+    def resolve_milestones(obj: Any) -> Any:
+        return obj.parts.milestones
+
+    @staticmethod
+    def resolve_tranches(obj: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "position": t.tranche.position,
+                "milestone": t.milestone.kind,
+                "percent": t.tranche.percent,
+                "planned": t.tranche.planned,
+                "payable": t.tranche.payable,
+                "state": t.tranche.state,
+                "payment": t.payment,
+            }
+            for t in obj.parts.tranches
+        ]
+
+    @staticmethod
+    def resolve_budget_lines(obj: Any) -> list[dict[str, Any]]:
+        return [
+            {"head": u.line.head, "description": u.line.description, "amount": u.line.amount, "spent": u.spent}
+            for u in obj.parts.lines
+        ]
+
+    @staticmethod
+    def resolve_spent(obj: Any) -> Any:
+        return obj.parts.spent
+
+    @staticmethod
+    def resolve_delivery(obj: Any) -> Any:
+        return obj.parts.delivery
+
+    @staticmethod
+    def resolve_evaluations(obj: Any) -> Any:
+        return obj.parts.evaluations
+
 
 class ContractFilter(FilterSchema):
     year: Annotated[Year, FilterLookup("award__application__call__program__fiscal_year")] = None
@@ -136,32 +178,9 @@ def list_contracts(request: HttpRequest, filters: Query[ContractFilter]) -> Quer
 
 
 @router.get("/contracts/{id}", response={200: ContractDetailOut, **READ_ERRORS}, summary="A contract")
-def get_contract(request: HttpRequest, id: Id) -> dict[str, Any]:
+def get_contract(request: HttpRequest, id: Id) -> Contract:
     """A contract with its milestones, tranches and payments, budget lines with spending, delivery totals and
     accepted evaluations."""
     contract = get_object_or_404(selectors.contracts(), pk=id)
-    parts = selectors.contract_parts(contract)
-    return {
-        **ContractOut.from_orm(contract).model_dump(),
-        "communities": parts.communities,
-        "milestones": parts.milestones,
-        "tranches": [
-            {
-                "position": t.tranche.position,
-                "milestone": t.milestone.kind,
-                "percent": t.tranche.percent,
-                "planned": t.tranche.planned,
-                "payable": t.tranche.payable,
-                "state": t.tranche.state,
-                "payment": t.payment,
-            }
-            for t in parts.tranches
-        ],
-        "budget_lines": [
-            {"head": u.line.head, "description": u.line.description, "amount": u.line.amount, "spent": u.spent}
-            for u in parts.lines
-        ],
-        "spent": parts.spent,
-        "delivery": parts.delivery,
-        "evaluations": parts.evaluations,
-    }
+    contract.parts = selectors.contract_parts(contract)  # type: ignore[attr-defined]
+    return contract

@@ -58,6 +58,19 @@ class EvaluationOut(Schema):
 class EvaluationDetailOut(EvaluationOut):
     dimensions: list[DimensionOut]
 
+    @staticmethod
+    def resolve_dimensions(obj: Evaluation) -> list[dict[str, Any]]:
+        return [
+            {
+                "code": d.item.code,
+                "name": d.item.name,
+                "name_en": d.item.name_en,
+                "points": d.item.weight,
+                "earned": d.earned,
+            }
+            for d in selectors.dimensions_of(obj)
+        ]
+
 
 class EvaluationFilter(FilterSchema):
     year: Annotated[Year, FilterLookup("contract__award__application__call__program__fiscal_year")] = None
@@ -75,17 +88,6 @@ def list_evaluations(request: HttpRequest, filters: Query[EvaluationFilter]) -> 
 
 
 @router.get("/evaluations/{id}", response={200: EvaluationDetailOut, **READ_ERRORS}, summary="An evaluation grade")
-def get_evaluation(request: HttpRequest, id: Id) -> dict[str, Any]:
+def get_evaluation(request: HttpRequest, id: Id) -> Evaluation:
     """An accepted evaluation with the points of each top-level dimension (no comments, evidence or findings)."""
-    evaluation = get_object_or_404(selectors.evaluations(), pk=id)
-    dimensions = [
-        {
-            "code": d.item.code,
-            "name": d.item.name,
-            "name_en": d.item.name_en,
-            "points": d.item.weight,
-            "earned": d.earned,
-        }
-        for d in selectors.dimensions_of(evaluation)
-    ]
-    return {**EvaluationOut.from_orm(evaluation).model_dump(), "dimensions": dimensions}
+    return get_object_or_404(selectors.evaluations(), pk=id)

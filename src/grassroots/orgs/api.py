@@ -45,6 +45,18 @@ class OrganizationDetailOut(OrganizationOut):
     contract_ids: list[int] = Field(..., description="Signed contracts it is a party or partner to.")
     performance: list[PerformanceOut] = Field(..., description="An agency's results on evaluated contracts.")
 
+    @staticmethod
+    def resolve_children(obj: Any) -> Any:
+        return obj.parts.children
+
+    @staticmethod
+    def resolve_contract_ids(obj: Any) -> list[int]:
+        return [c.pk for c in obj.parts.contracts]
+
+    @staticmethod
+    def resolve_performance(obj: Any) -> Any:
+        return obj.parts.performance
+
 
 class OrganizationFilter(FilterSchema):
     kind: Annotated[OrgKind | None, FilterLookup("kind")] = None
@@ -63,15 +75,10 @@ def list_organizations(request: HttpRequest, filters: Query[OrganizationFilter])
 
 
 @router.get("/organizations/{id}", response={200: OrganizationDetailOut, **READ_ERRORS}, summary="An organization")
-def get_organization(request: HttpRequest, id: Id) -> dict[str, Any]:
+def get_organization(request: HttpRequest, id: Id) -> Organization:
     org = get_object_or_404(selectors.organizations(), pk=id)
-    parts = selectors.organization_parts(org)
-    return {
-        **OrganizationOut.from_orm(org).model_dump(),
-        "children": parts.children,
-        "contract_ids": [c.pk for c in parts.contracts],
-        "performance": parts.performance,
-    }
+    org.parts = selectors.organization_parts(org)  # type: ignore[attr-defined]
+    return org
 
 
 class MembershipOut(Schema):
