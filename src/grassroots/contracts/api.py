@@ -76,7 +76,7 @@ class TrancheOut(Schema):
     payment: PaymentOut | None
 
 
-class BudgetLineOut(Schema):
+class ContractLineOut(Schema):
     head: str
     description: str
     amount: Money
@@ -104,7 +104,7 @@ class GradeOut(Schema):
 class ContractDetailOut(ContractOut):
     milestones: list[MilestoneOut]
     tranches: list[TrancheOut]
-    budget_lines: list[BudgetLineOut]
+    budget_lines: list[ContractLineOut]
     spent: Money
     delivery: list[DeliveryOut] = Field(
         ..., description="Totals per kind of service; records one by one are not public."

@@ -27,7 +27,7 @@ from .models import Review
 router = Router(tags=["reviews"], auth=token_auth)
 
 
-class CriterionOut(Schema):
+class ReviewCriterionOut(Schema):
     id: int
     name: str
     name_en: str
@@ -42,7 +42,7 @@ class ReviewOut(Schema):
     application_reference: str
     application_title: str
     call_id: int
-    criteria: list[CriterionOut] = Field(..., description="The criteria the reviewer scores, 0 to 100 each.")
+    criteria: list[ReviewCriterionOut] = Field(..., description="The criteria the reviewer scores, 0 to 100 each.")
     total: Score | None
     submitted_at: datetime | None
 
