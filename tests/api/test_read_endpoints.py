@@ -57,7 +57,8 @@ def test_a_draft_program_or_call_is_not_public(stage: Stage, world: w.World) -> 
         budget="1000.00",
         categories=list(world.categories.values()),
     )
-    assert get(f"/api/programs/{draft.pk}") == (404, {"detail": "Not found.", "code": "not_found", "errors": []})
+    status, body = get(f"/api/programs/{draft.pk}", **{"Accept-Language": "en"})
+    assert (status, body) == (404, {"detail": "Not found.", "code": "not_found", "errors": []})
     assert get("/api/programs?year=2026")[1]["count"] == 0
 
 

@@ -219,3 +219,13 @@ def test_the_reviewer_finds_their_review_and_the_manager_their_team(stage: Stage
     me = Client(headers={"Authorization": f"Bearer {bearer(world.managers[0])}"}).get("/api/me").json()
     assert [a["organization"]["id"] for a in me["agencies"]] == [world.agencies[0].pk]
     assert {p["id"] for p in me["agencies"][0]["social_workers"]} == {p.pk for p in world.social_workers[0]}
+
+
+def test_a_request_too_large_for_any_column_is_refused(stage: Stage, world: w.World) -> None:
+    client = Client(headers={"Authorization": f"Bearer {bearer(world.managers[0])}"})
+    body = _application(world, stage)
+    body["budget_lines"] = [{"head": "activities", "description": "x", "amount": "999999999999.99"}] * 2
+    before = w.fingerprint()
+    response = client.post("/api/applications", body, content_type="application/json")
+    assert response.status_code == 400 and response.json()["code"] == "rule_violation"
+    assert w.fingerprint() == before

@@ -9,6 +9,8 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
+from ninja.responses import Status
+from pydantic import StringConstraints
 
 from grassroots.api import lookups
 from grassroots.api.auth import actor, token_auth
@@ -48,7 +50,11 @@ class IndicatorIn(Schema):
     measure: Literal["sessions", "beneficiaries", "hours", "volunteer_hours", "residents", "manual"] = "sessions"
     service_kind: Literal["", "case", "group", "community"] = ""
     unit: Annotated[str, Field(max_length=30, pattern=r"^[^\x00]*$")] = ""
-    target: Annotated[MoneyIn, Field(description="A positive number, as a decimal string.")]
+    target: Annotated[
+        str,
+        StringConstraints(pattern=r"^\d{1,10}(\.\d{1,2})?$"),
+        Field(description="A positive number, as a decimal string.", examples=["12"]),
+    ]
 
 
 class BudgetLineIn(Schema):
@@ -157,7 +163,7 @@ def _visible(request: HttpRequest, pk: int) -> Application:
 
 
 @router.post("/applications", response={201: ApplicationOut, **WRITE_ERRORS}, summary="Write a draft application")
-def create_application(request: HttpRequest, data: ApplicationIn) -> tuple[int, Application]:
+def create_application(request: HttpRequest, data: ApplicationIn) -> Status:
     """A draft joint application of the lead agency (the caller must be its manager); the request is the budget
     total less the matching funds. Submit it with `POST /api/applications/{id}/submit`."""
     user = actor(request)
@@ -186,7 +192,7 @@ def create_application(request: HttpRequest, data: ApplicationIn) -> tuple[int, 
         objectives=data.objectives,
         term_months=data.term_months,
     )
-    return 201, application
+    return Status(201, application)
 
 
 @router.get("/applications/{id}", response={200: ApplicationOut, **WRITE_ERRORS}, summary="An application")

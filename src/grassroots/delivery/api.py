@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
+from ninja.responses import Status
 
 from grassroots.api import lookups
 from grassroots.api.auth import actor, token_auth
@@ -21,7 +22,6 @@ from grassroots.disclosure import selectors as public
 from grassroots.orgs.models import Person
 
 from . import services
-from .models import Expenditure, ServiceRecord
 
 router = Router(tags=["delivery"], auth=token_auth)
 
@@ -89,12 +89,12 @@ def _contract(request: HttpRequest, pk: int) -> Contract:
     response={201: ServiceRecordOut, **WRITE_ERRORS},
     summary="Record a service",
 )
-def record_service(request: HttpRequest, id: Id, data: ServiceRecordIn) -> tuple[int, ServiceRecord]:
+def record_service(request: HttpRequest, id: Id, data: ServiceRecordIn) -> Status:
     """A case, group or community service delivered under an active contract, by the agency's staff."""
     contract = _contract(request, id)
     workers = lookups.all_of(Person.objects.all(), data.social_workers, _("social worker"))
     fields: dict[str, Any] = data.model_dump(exclude={"social_workers"})
-    return 201, services.record_service(actor(request), contract, social_workers=workers, **fields)
+    return Status(201, services.record_service(actor(request), contract, social_workers=workers, **fields))
 
 
 @router.post(
@@ -102,7 +102,7 @@ def record_service(request: HttpRequest, id: Id, data: ServiceRecordIn) -> tuple
     response={201: ExpenditureOut, **WRITE_ERRORS},
     summary="Record an expenditure",
 )
-def record_expenditure(request: HttpRequest, id: Id, data: ExpenditureIn) -> tuple[int, Expenditure]:
+def record_expenditure(request: HttpRequest, id: Id, data: ExpenditureIn) -> Status:
     """Money spent against a budget line of an active contract, booked by the agency's manager; a line is never
     overspent."""
     contract = _contract(request, id)
@@ -116,4 +116,4 @@ def record_expenditure(request: HttpRequest, id: Id, data: ExpenditureIn) -> tup
         description=data.description,
         receipt=data.receipt,
     )
-    return 201, expenditure
+    return Status(201, expenditure)
