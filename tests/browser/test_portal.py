@@ -90,3 +90,13 @@ def test_the_portal_on_a_phone(chromium: Any, site: tuple[str, WebWorld]) -> Non
             shots(path.strip("/").replace("/", "-") or "open")
     finally:
         context.close()
+
+
+def test_the_api_docs_load_without_a_cdn(page: Any, live_server: Any) -> None:
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(f"{live_server.url}/api/docs")
+    page.wait_for_selector(".opblock")
+    assert page.locator(".opblock").count() >= 20
+    assert all(url.startswith(live_server.url) for url in requested), requested
+    Shots(page, "test_the_api_docs_load_without_a_cdn")("swagger")
