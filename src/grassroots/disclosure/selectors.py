@@ -321,8 +321,8 @@ def fiscal_years() -> list[int]:
     return sorted(set(programs().values_list("fiscal_year", flat=True)), reverse=True)
 
 
-def contracts_of_year(year: int | None) -> QuerySet[Contract]:
-    rows = contracts()
+def _signed(year: int | None) -> QuerySet[Contract]:
+    rows = Contract.objects.filter(state__in=SIGNED)
     if year is not None:
         rows = rows.filter(award__application__call__program__fiscal_year=year)
     return rows
@@ -347,36 +347,43 @@ def _bars(amounts: dict[Any, Decimal], counts: dict[Any, int]) -> list[Share]:
     ]
 
 
+@dataclass(frozen=True)
+class Funds:
+    """The portal's charts: contracted funds per service category, per partner community (a contract's amount
+    shared equally among its communities) and per agency, largest first."""
+
+    by_category: list[Share]
+    by_community: list[Share]
+    by_agency: list[Share]
+
+
+def funds(year: int | None = None) -> Funds:
+    """The three charts of signed contracts of one fiscal year (or all), from one read of the contracts."""
+    amounts: dict[str, dict[Any, Decimal]] = {k: defaultdict(lambda: ZERO) for k in ("category", "community", "agency")}
+    counts: dict[str, dict[Any, int]] = {k: defaultdict(int) for k in ("category", "community", "agency")}
+    rows = _signed(year).select_related("category", "agency").prefetch_related("communities")
+    for contract in rows:
+        for key, obj in (("category", contract.category), ("agency", contract.agency)):
+            amounts[key][obj] += contract.amount
+            counts[key][obj] += 1
+        partners = list(contract.communities.all())
+        for community in partners:
+            amounts["community"][community] += contract.amount / len(partners)
+            counts["community"][community] += 1
+    shared = {k: round_money(v) for k, v in amounts["community"].items()}
+    return Funds(
+        by_category=_bars(dict(amounts["category"]), dict(counts["category"])),
+        by_community=_bars(shared, dict(counts["community"])),
+        by_agency=_bars(dict(amounts["agency"]), dict(counts["agency"])),
+    )
+
+
 def funds_by_category(year: int | None = None) -> list[Share]:
-    """Contracted funds per service category (signed contracts), largest first."""
-    amounts: dict[Any, Decimal] = defaultdict(lambda: ZERO)
-    counts: dict[Any, int] = defaultdict(int)
-    for contract in contracts_of_year(year):
-        amounts[contract.category] += contract.amount
-        counts[contract.category] += 1
-    return _bars(dict(amounts), dict(counts))
+    return funds(year).by_category
 
 
 def funds_by_community(year: int | None = None) -> list[Share]:
-    """Contracted funds per partner community, a contract's amount shared equally among its communities."""
-    amounts: dict[Any, Decimal] = defaultdict(lambda: ZERO)
-    counts: dict[Any, int] = defaultdict(int)
-    for contract in contracts_of_year(year).prefetch_related("communities"):
-        partners = list(contract.communities.all())
-        for community in partners:
-            amounts[community] += contract.amount / len(partners)
-            counts[community] += 1
-    return _bars({k: round_money(v) for k, v in amounts.items()}, dict(counts))
-
-
-def funds_by_agency(year: int | None = None) -> list[Share]:
-    """Contracted funds per agency: how concentrated the money is."""
-    amounts: dict[Any, Decimal] = defaultdict(lambda: ZERO)
-    counts: dict[Any, int] = defaultdict(int)
-    for contract in contracts_of_year(year):
-        amounts[contract.agency] += contract.amount
-        counts[contract.agency] += 1
-    return _bars(dict(amounts), dict(counts))
+    return funds(year).by_community
 
 
 @dataclass(frozen=True)
@@ -396,7 +403,7 @@ def figures(year: int | None = None) -> Figures:
     program_rows = programs() if year is None else programs().filter(fiscal_year=year)
     call_rows = calls() if year is None else calls().filter(program__fiscal_year=year)
     award_rows = awards() if year is None else awards().filter(award_list__call__program__fiscal_year=year)
-    contract_rows = list(contracts_of_year(year))
+    signed = _signed(year)
     evaluation_rows = evaluations().filter(kind=Evaluation.Kind.FINAL)
     if year is not None:
         evaluation_rows = evaluation_rows.filter(contract__award__application__call__program__fiscal_year=year)
@@ -408,8 +415,8 @@ def figures(year: int | None = None) -> Figures:
         budget=total(program_rows.values_list("budget", flat=True)),
         open_calls=call_rows.filter(state=Call.State.OPEN).count(),
         awarded=total(award_rows.values_list("amount", flat=True)),
-        contracts=len(contract_rows),
-        contracted=total(c.amount for c in contract_rows),
-        paid=total(getattr(c, "paid", ZERO) for c in contract_rows),
+        contracts=signed.count(),
+        contracted=total(signed.values_list("amount", flat=True)),
+        paid=total(Payment.objects.filter(tranche__contract__in=signed).values_list("amount", flat=True)),
         grades=[(g.value, g.label, grades[g.value]) for g in Grade if grades.get(g.value)],
     )
