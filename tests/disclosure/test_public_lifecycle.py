@@ -40,6 +40,11 @@ def test_each_object_becomes_public_at_its_moment(world: w.World) -> None:
     contract_services.sign_contract(world.manager_of(contract.agency), contract, on=w.SIGNED_ON)
     public = selectors.contracts().get()
     assert public.pk == contract.pk and public.paid == Decimal("0.00")
+    w.accept_milestone(world, contract, "start", date(2025, 4, 15))
+    w.pay(world, contract, 1, date(2025, 4, 20))
+    for org in (world.communities[0], contract.agency, contract.purchaser):  # two partners: paid counted once
+        [listed] = selectors.organization_parts(org).contracts
+        assert listed.paid == Decimal("30000.00")
 
     evaluation = evaluation_services.assign_evaluation(officer, contract, evaluator=world.evaluator_org, kind="midterm")
     evaluation_services.submit_evaluation(
@@ -65,3 +70,4 @@ def test_each_object_becomes_public_at_its_moment(world: w.World) -> None:
     assert selectors.funds_by_category(w.FY + 1) == []
     figures = selectors.figures(w.FY)
     assert (figures.contracts, figures.contracted, figures.awarded) == (1, Decimal("100000.00"), Decimal("100000.00"))
+    assert figures.paid == Decimal("30000.00")

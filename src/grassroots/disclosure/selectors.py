@@ -296,7 +296,9 @@ class OrganizationParts:
 
 
 def organization_parts(org: Organization) -> OrganizationParts:
-    involved = contracts().filter(Q(agency=org) | Q(purchaser=org) | Q(communities=org)).distinct()
+    # By key: a join on the communities would count each payment once per partner in `paid`.
+    parties = Contract.objects.filter(Q(agency=org) | Q(purchaser=org) | Q(communities=org)).values("pk")
+    involved = contracts().filter(pk__in=parties)
     won = (
         awards()
         .filter(Q(application__lead_agency=org) | Q(application__communities=org))
