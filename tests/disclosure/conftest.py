@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import transaction
 
 from grassroots.contracts.models import Contract
 from grassroots.delivery import services as delivery_services
@@ -22,7 +21,7 @@ from grassroots.evaluation.models import Evaluation, SurveyQuestion
 from grassroots.funding.models import Call
 from grassroots.orgs.models import Person
 from grassroots.review import services as review_services
-from tests.web.conftest import WebWorld, build_web_world
+from tests.web.conftest import WebWorld, build_web_world, built_for_module
 
 #: Text that names or describes a person, or is not yet public: no portal page or API answer may contain it.
 PERSONAL = [
@@ -109,21 +108,8 @@ def build_portal_world() -> WebWorld:
 
 @pytest.fixture(scope="module")
 def portal_module_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[WebWorld]:
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            built = build_portal_world()
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    try:
+    with built_for_module(django_db_blocker, build_portal_world) as built:
         yield built
-    finally:
-        with django_db_blocker.unblock():
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
 
 
 @pytest.fixture

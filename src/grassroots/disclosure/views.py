@@ -9,11 +9,11 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from grassroots.funding.models import Call
+from grassroots.web.views import table_view
 
 from . import selectors
 from .tables import TABLES
 
-DOWNLOADS = ("csv", "xlsx")
 #: The open-data downloads (OCDS 1.1.5) served by the disclosure API, linked from the portal.
 OPEN_DATA = {
     "release_package": "/api/ocds/release-package",
@@ -46,17 +46,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
 def list_view(name: str) -> Callable[[HttpRequest], HttpResponse]:
     """The portal list `name` (see `tables.TABLES`), with the same filters and downloads as the inside lists."""
     build = TABLES[name]
-
-    @require_GET
-    def view(request: HttpRequest) -> HttpResponse:
-        table = build()
-        kind = request.GET.get("format", "")
-        if kind in DOWNLOADS:
-            return table.download(request, kind)
-        return render(request, "disclosure/list.html", {"list": table.page(request), "section": name})
-
-    view.__name__ = view.__qualname__ = name.replace("-", "_")
-    return view
+    return table_view(name, lambda _user: build(), "disclosure/list.html", {"section": name})
 
 
 program_list = list_view("open-programs")
