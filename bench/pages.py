@@ -48,6 +48,20 @@ def _has_demo() -> bool:
     return Contract.objects.exists()
 
 
+def _first(qs: Any, pattern: str) -> Callable[[], str | None]:
+    """The URL of the first object of `qs` (None when there is none)."""
+
+    def url() -> str | None:
+        obj = qs.order_by("pk").first()
+        return pattern.format(obj.pk) if obj else None
+
+    return url
+
+
+def _fixed(path: str) -> Callable[[], str | None]:
+    return lambda: path
+
+
 def pages() -> list[tuple[str, str, Callable[[], str | None]]]:
     """(login, label, url) for every kind of page; a url of None is skipped (the demo lacks that object)."""
     from grassroots.applications.models import Application
@@ -56,15 +70,7 @@ def pages() -> list[tuple[str, str, Callable[[], str | None]]]:
     from grassroots.funding.models import Call, Program
     from grassroots.orgs.models import Organization, OrgKind
 
-    def first(qs: Any, pattern: str) -> Callable[[], str | None]:
-        def url() -> str | None:
-            obj = qs.order_by("pk").first()
-            return pattern.format(obj.pk) if obj else None
-
-        return url
-
-    def fixed(path: str) -> Callable[[], str | None]:
-        return lambda: path
+    first, fixed = _first, _fixed
 
     final = Evaluation.objects.filter(kind="final", state="accepted")
     return [
@@ -105,15 +111,7 @@ def _portal() -> list[tuple[str, str, Callable[[], str | None]]]:
     from grassroots.contracts.models import Contract
     from grassroots.orgs.models import Organization, OrgKind
 
-    def first(qs: Any, pattern: str) -> Callable[[], str | None]:
-        def url() -> str | None:
-            obj = qs.order_by("pk").first()
-            return pattern.format(obj.pk) if obj else None
-
-        return url
-
-    def fixed(path: str) -> Callable[[], str | None]:
-        return lambda: path
+    first, fixed = _first, _fixed
 
     active = Contract.objects.filter(state="active")
     agencies = Organization.objects.filter(kind=OrgKind.AGENCY)
