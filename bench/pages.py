@@ -48,6 +48,20 @@ def _has_demo() -> bool:
     return Contract.objects.exists()
 
 
+def _first(qs: Any, pattern: str) -> Callable[[], str | None]:
+    """The URL of the first object of `qs` (None when there is none)."""
+
+    def url() -> str | None:
+        obj = qs.order_by("pk").first()
+        return pattern.format(obj.pk) if obj else None
+
+    return url
+
+
+def _fixed(path: str) -> Callable[[], str | None]:
+    return lambda: path
+
+
 def pages() -> list[tuple[str, str, Callable[[], str | None]]]:
     """(login, label, url) for every kind of page; a url of None is skipped (the demo lacks that object)."""
     from grassroots.applications.models import Application
@@ -57,15 +71,7 @@ def pages() -> list[tuple[str, str, Callable[[], str | None]]]:
     from grassroots.funding.models import Call, Program
     from grassroots.orgs.models import Organization, OrgKind
 
-    def first(qs: Any, pattern: str) -> Callable[[], str | None]:
-        def url() -> str | None:
-            obj = qs.order_by("pk").first()
-            return pattern.format(obj.pk) if obj else None
-
-        return url
-
-    def fixed(path: str) -> Callable[[], str | None]:
-        return lambda: path
+    first, fixed = _first, _fixed
 
     final = Evaluation.objects.filter(kind="final", state="accepted")
     return [
@@ -110,6 +116,34 @@ def pages() -> list[tuple[str, str, Callable[[], str | None]]]:
         ("street", "service record", first(ServiceRecord.objects.all(), "/records/{}/")),
         ("street", "expenditure", first(Expenditure.objects.all(), "/expenditures/{}/")),
         *_lists(),
+        *_portal(),
+    ]
+
+
+def _portal() -> list[tuple[str, str, Callable[[], str | None]]]:
+    """The public portal and the API's reads (the same for everyone: measured as a resident)."""
+    from grassroots.awards.models import AwardList
+    from grassroots.contracts.models import Contract
+    from grassroots.orgs.models import Organization, OrgKind
+
+    first, fixed = _first, _fixed
+
+    active = Contract.objects.filter(state="active")
+    agencies = Organization.objects.filter(kind=OrgKind.AGENCY)
+    return [
+        ("resident1", "portal: overview", fixed("/open/")),
+        ("resident1", "portal: overview, one year", fixed("/open/?year=2025")),
+        ("resident1", "portal: contracts", fixed("/open/contracts/")),
+        ("resident1", "portal: contracts, CSV", fixed("/open/contracts/?format=csv")),
+        ("resident1", "portal: evaluation grades", fixed("/open/evaluations/?grade=excellent")),
+        ("resident1", "portal: award list", first(AwardList.objects.filter(state="decided"), "/open/awards/{}/")),
+        ("resident1", "portal: contract", first(active, "/open/contracts/{}/")),
+        ("resident1", "portal: agency", first(agencies, "/open/organizations/{}/")),
+        ("resident1", "api: contracts, 100", fixed("/api/contracts?limit=100")),
+        ("resident1", "api: contract", first(active, "/api/contracts/{}")),
+        ("resident1", "api: award lists", fixed("/api/award-lists")),
+        ("resident1", "api: calls", fixed("/api/calls")),
+        ("resident1", "api: evaluations, 100", fixed("/api/evaluations?limit=100")),
     ]
 
 

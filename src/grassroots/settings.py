@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # its templates and static files: the API docs load Swagger UI from here, not from a CDN
     "grassroots.core",
     "grassroots.orgs",
     "grassroots.needs",

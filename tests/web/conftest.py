@@ -7,7 +7,8 @@ and login names, never live objects, so no test can see another's in-memory chan
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -284,13 +285,14 @@ def build_web_world() -> WebWorld:
     return w
 
 
-@pytest.fixture(scope="module")
-def web_module_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[WebWorld]:
+@contextmanager
+def built_for_module(django_db_blocker: Any, build: Callable[[], WebWorld]) -> Iterator[WebWorld]:
+    """`build()` inside a transaction kept open for a module and rolled back after it."""
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            built = build_web_world()
+            built = build()
         except BaseException:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
@@ -301,6 +303,12 @@ def web_module_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[W
         with django_db_blocker.unblock():
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def web_module_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[WebWorld]:
+    with built_for_module(django_db_blocker, build_web_world) as built:
+        yield built
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from grassroots.core.audit import record
 from grassroots.core.errors import RuleViolation
 from grassroots.core.i18n import message_data
-from grassroots.core.money import money, total
+from grassroots.core.money import MAX_AMOUNT, money, total
 from grassroots.core.permissions import require
 from grassroots.core.transitions import transition
 from grassroots.funding.models import Call, ServiceCategory
@@ -228,6 +228,8 @@ def _checked_parts(
         if source not in FundSource.values or amount <= 0:
             raise RuleViolation(_("Each matching fund needs a known source and a positive amount."))
     requested = total(a for *_x, a in lines) - total(a for *_x, a in matching)
+    if requested > MAX_AMOUNT:
+        raise RuleViolation(_("The amount %(v)s is too large.") % {"v": requested})
     if requested <= 0:
         raise RuleViolation(_("Matching funds cover the whole budget: nothing is requested."))
     checked_indicators = []

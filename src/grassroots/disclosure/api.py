@@ -15,6 +15,8 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import Field
 
+from grassroots.api.schemas import READ_ERRORS
+
 from . import export, selectors
 
 router = Router(tags=["open data (OCDS)"], auth=None)
@@ -54,12 +56,18 @@ def _paginated(request: HttpRequest, path: str, filters: PackageFilters, build: 
     return response
 
 
-@router.get("/release-package", summary="Release package of the public calls")
+@router.get(
+    "/release-package", response={200: dict[str, Any], **READ_ERRORS}, summary="Release package of the public calls"
+)
 def release_package(request: HttpRequest, filters: Query[PackageFilters]) -> HttpResponse:
     return _paginated(request, "release-package", filters, export.release_package)
 
 
-@router.get("/record-package", summary="Record package (with compiled releases) of the public calls")
+@router.get(
+    "/record-package",
+    response={200: dict[str, Any], **READ_ERRORS},
+    summary="Record package (with compiled releases) of the public calls",
+)
 def record_package(request: HttpRequest, filters: Query[PackageFilters]) -> HttpResponse:
     def build(calls: Any, uri: str) -> dict[str, Any]:
         return export.record_package(calls, uri, uri.replace("/record-package", "/release-package"))
@@ -74,12 +82,20 @@ def _one(ocid: str) -> Any:
     return selectors.public_calls().filter(pk=call.pk)
 
 
-@router.get("/records/{ocid}", summary="The record (with its compiled release) of one contracting process")
+@router.get(
+    "/records/{ocid}",
+    response={200: dict[str, Any], **READ_ERRORS},
+    summary="The record (with its compiled release) of one contracting process",
+)
 def record(request: HttpRequest, ocid: str) -> HttpResponse:
     uri = export.api_url(f"records/{ocid}")
     return _package(export.record_package(_one(ocid), uri, export.releases_url(ocid)))
 
 
-@router.get("/releases/{ocid}", summary="Every release of one contracting process, as a release package")
+@router.get(
+    "/releases/{ocid}",
+    response={200: dict[str, Any], **READ_ERRORS},
+    summary="Every release of one contracting process, as a release package",
+)
 def releases(request: HttpRequest, ocid: str) -> HttpResponse:
     return _package(export.release_package(_one(ocid), export.releases_url(ocid)))

@@ -3,8 +3,9 @@
 
 Public and read-only, like the open-data portal: the figures are aggregates over a street's or a
 department's contracts, calls and records — no person, no single application. The dashboards, which name
-who cooperates with whom and what each community received, stay behind their permission. Errors answer
-with the HTTP status and a JSON body `{"detail": "..."}`.
+who cooperates with whom and what each community received, stay behind their permission. Errors have the
+API's one body (`api.schemas.ErrorOut`): 400 for a question that does not fit, 404 for an unknown
+jurisdiction.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Router, Schema
+from ninja.errors import HttpError
 
+from grassroots.api.schemas import READ_ERRORS, ErrorOut
+from grassroots.core.errors import RuleViolation
 from grassroots.orgs.models import Organization, OrgKind
 
 from . import metrics, selectors
@@ -22,10 +26,6 @@ from . import metrics, selectors
 router = Router(tags=["governance"])
 
 MOST_YEARS = 50
-
-
-class Error(Schema):
-    detail: str
 
 
 class Jurisdiction(Schema):
@@ -81,7 +81,7 @@ def list_definitions(request: HttpRequest) -> Any:
 
 @router.get(
     "/metrics",
-    response={200: Metrics, 400: Error, 404: Error},
+    response={200: Metrics, 400: ErrorOut, **READ_ERRORS},
     auth=None,
     summary="Every metric of a street or department, per fiscal year",
 )
@@ -96,24 +96,22 @@ def get_metrics(
     """Give `street` or `department` (an id from /jurisdictions) and either `year` or `first` and `last`.
     A metric without a denominator (no closed call, no contract, no evaluation) is null, never 0."""
     if (street is None) == (department is None):
-        return Status(
-            400, {"detail": _("Give either street or department (an id from /api/governance/jurisdictions).")}
-        )
+        raise RuleViolation(_("Give either street or department (an id from /api/governance/jurisdictions)."))
     if year is not None and (first is not None or last is not None):
-        return Status(400, {"detail": _("Give either year, or first and last.")})
+        raise RuleViolation(_("Give either year, or first and last."))
     if year is not None:
         first = last = year
     if first is None or last is None:
-        return Status(400, {"detail": _("Give year, or first and last.")})
+        raise RuleViolation(_("Give year, or first and last."))
     if first > last:
-        return Status(400, {"detail": _("The first year comes after the last.")})
+        raise RuleViolation(_("The first year comes after the last."))
     if last - first >= MOST_YEARS:
-        return Status(400, {"detail": _("At most %(n)d years at a time.") % {"n": MOST_YEARS}})
+        raise RuleViolation(_("At most %(n)d years at a time.") % {"n": MOST_YEARS})
     pk = street if street is not None else department
     assert pk is not None
     org = Organization.objects.filter(pk=pk, kind=OrgKind.STREET if street is not None else OrgKind.DEPARTMENT).first()
     if org is None:
         if street is not None:
-            return Status(404, {"detail": _("No street has the id %(id)s.") % {"id": pk}})
-        return Status(404, {"detail": _("No department has the id %(id)s.") % {"id": pk}})
-    return Status(200, metrics_data(org, selectors.metrics_for(org, first, last)))
+            raise HttpError(404, _("No street has the id %(id)s.") % {"id": pk})
+        raise HttpError(404, _("No department has the id %(id)s.") % {"id": pk})
+    return metrics_data(org, selectors.metrics_for(org, first, last))

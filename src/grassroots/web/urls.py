@@ -18,6 +18,9 @@ urlpatterns = [
     path("records/", views.record_list, name="record-list"),
     path("expenditures/", views.expenditure_list, name="expenditure-list"),
     path("evaluations/", views.evaluation_list, name="evaluation-list"),
+    # the public portal (no login) and the API tokens of the logged-in user
+    path("open/", include("grassroots.disclosure.urls")),
+    path("account/", include("grassroots.api.urls")),
     # each stage's own pages (forms and lists) live in its app's urls.py
     path("", include("grassroots.funding.urls")),
     path("", include("grassroots.review.urls")),

@@ -1,0 +1,119 @@
+"""Recording services and expenditures of a contract in the REST API (token authentication); every rule and
+permission is `services`' own: the agency's staff record services, its managers book expenditures."""
+
+# No `from __future__ import annotations`: django-ninja reads the operations' annotations at import time.
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from django.db.models import Q
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+from ninja.responses import Status
+
+from grassroots.api import lookups
+from grassroots.api.auth import actor, token_auth
+from grassroots.api.schemas import WRITE_ERRORS, BodyId, Id, LongText, Measure, Money, MoneyIn, Text40, Text60, Text200
+from grassroots.contracts import selectors as contract_selectors
+from grassroots.contracts.models import Contract, ContractLine
+from grassroots.disclosure import selectors as public
+from grassroots.orgs.models import Person
+
+from . import services
+
+router = Router(tags=["delivery"], auth=token_auth)
+
+Count = Annotated[int, Field(0, ge=0, le=1_000_000)]
+Hours = Annotated[Decimal, Field(Decimal(0), ge=0, le=999_999, max_digits=8, decimal_places=2)]
+
+
+class ServiceRecordIn(Schema):
+    kind: Literal["case", "group", "community"]
+    held_on: date
+    title: Text200 = Field(..., min_length=1)
+    social_workers: list[BodyId] = Field(..., min_length=1, max_length=50, description="The agency's social workers.")
+    beneficiaries: Count = 0
+    beneficiary_codes: list[Text40] = Field([], max_length=1000, description="Anonymised codes, never names or IDs.")
+    service_hours: Hours = Decimal(0)
+    volunteers: Count = 0
+    volunteer_hours: Hours = Decimal(0)
+    resident_participants: Count = 0
+    location: Text200 = ""
+    notes: LongText = ""
+
+
+class ServiceRecordOut(Schema):
+    id: int
+    contract_id: int
+    kind: str
+    held_on: date
+    title: str
+    beneficiaries: int
+    service_hours: Measure
+    volunteers: int
+    volunteer_hours: Measure
+    resident_participants: int
+    location: str
+
+
+class ExpenditureIn(Schema):
+    line: BodyId = Field(..., description="A budget line of the contract.")
+    spent_on: date
+    amount: MoneyIn
+    description: Text200 = Field(..., min_length=1)
+    receipt: Text60 = ""
+
+
+class ExpenditureOut(Schema):
+    id: int
+    contract_id: int
+    line_id: int
+    spent_on: date
+    amount: Money
+    description: str
+    receipt: str
+
+
+def _contract(request: HttpRequest, pk: int) -> Contract:
+    """A contract the caller may see (signed contracts are public; drafts only to those concerned)."""
+    seen = Q(pk__in=contract_selectors.visible_to(actor(request)).values("pk")) | Q(
+        pk__in=public.contracts().values("pk")
+    )
+    return get_object_or_404(Contract.objects.filter(seen).select_related("agency"), pk=pk)
+
+
+@router.post(
+    "/contracts/{id}/service-records",
+    response={201: ServiceRecordOut, **WRITE_ERRORS},
+    summary="Record a service",
+)
+def record_service(request: HttpRequest, id: Id, data: ServiceRecordIn) -> Status:
+    """A case, group or community service delivered under an active contract, by the agency's staff."""
+    contract = _contract(request, id)
+    workers = lookups.all_of(Person.objects.all(), data.social_workers, _("social worker"))
+    fields: dict[str, Any] = data.model_dump(exclude={"social_workers"})
+    return Status(201, services.record_service(actor(request), contract, social_workers=workers, **fields))
+
+
+@router.post(
+    "/contracts/{id}/expenditures",
+    response={201: ExpenditureOut, **WRITE_ERRORS},
+    summary="Record an expenditure",
+)
+def record_expenditure(request: HttpRequest, id: Id, data: ExpenditureIn) -> Status:
+    """Money spent against a budget line of an active contract, booked by the agency's manager; a line is never
+    overspent."""
+    contract = _contract(request, id)
+    line = lookups.one_of(ContractLine.objects.filter(contract=contract), data.line, _("budget line"))
+    expenditure = services.record_expenditure(
+        actor(request),
+        contract,
+        line=line,
+        spent_on=data.spent_on,
+        amount=data.amount,
+        description=data.description,
+        receipt=data.receipt,
+    )
+    return Status(201, expenditure)
