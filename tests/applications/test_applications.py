@@ -165,3 +165,18 @@ def test_withdrawing_is_final(world: w.World, call: Call) -> None:
         application_services.withdraw(world.managers[0], application)
     with w.refused(IllegalTransition):
         application_services.submit(world.managers[0], application)
+
+
+def test_an_application_needs_a_budget_line(world: w.World, call: Call) -> None:
+    with w.refused(RuleViolation, match="Add at least one budget line"):
+        application_services.create_draft(
+            world.managers[0],
+            call=call,
+            lead_agency=world.agencies[0],
+            title="没有预算",
+            category=world.categories["elderly"],
+            communities=[world.communities[0]],
+            team=[(world.social_workers[0][0], "lead")],
+            indicators=[{"name": "活动", "target": 4}],
+            budget_lines=[],
+        )

@@ -183,7 +183,7 @@ def test_only_the_agency_manager_asks_for_a_reallocation(world: w.World, contrac
     if who == "agency manager":
         assert contract_services.request_reallocation(actor, contract, **args).state == ChangeRequest.State.APPLIED
     else:
-        with w.refused(Forbidden, match="Only a manager of 同心社工事务所"):
+        with w.refused(Forbidden, match="Only a manager of Tongxin"):
             contract_services.request_reallocation(actor, contract, **args)
 
 
@@ -195,9 +195,9 @@ def test_only_the_purchaser_officer_decides(world: w.World, contract: Contract, 
         contract_services.approve_change(actor, change)
         assert ChangeRequest.objects.get(pk=change.pk).state == ChangeRequest.State.APPLIED
         return
-    with w.refused(Forbidden, match="Only an officer of S街道办事处"):
+    with w.refused(Forbidden, match="Only an officer of S Street Office"):
         contract_services.approve_change(actor, change)
-    with w.refused(Forbidden, match="Only an officer of S街道办事处"):
+    with w.refused(Forbidden, match="Only an officer of S Street Office"):
         contract_services.reject_change(actor, change, reason="不同意")
 
 
@@ -373,7 +373,7 @@ def test_the_purchaser_terminates_at_once(world: w.World, contract: Contract) ->
 
 
 def test_the_agency_cannot_terminate_without_the_purchaser(world: w.World, contract: Contract) -> None:
-    with w.refused(Forbidden, match="Only an officer of S街道办事处"):
+    with w.refused(Forbidden, match="Only an officer of S Street Office"):
         contract_services.terminate(world.managers[1], contract, "不做了")
     change = contract_services.request_termination(world.managers[1], contract, settlement="0", reason="不做了")
     for actor in (world.managers[1], world.managers[0], world.dept_officer, world.other_street_officer):

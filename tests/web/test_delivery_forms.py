@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from grassroots.contracts.models import Contract, ContractLine
 from grassroots.core.models import AuditEvent
@@ -235,6 +236,7 @@ def test_a_receipt_is_not_evidence_of_a_service(world: w.World, built: dict[str,
         ({"held_on": "2026-05-01"}, "outside the contract term"),
         ({"held_on": "yesterday"}, "give a date"),
         ({"social_workers": []}, "Name the agency's social workers"),
+        ({"social_workers": ["99999999999999999999999"]}, "Name the agency's social workers"),
         ({"title": ""}, "needs a title"),
         ({"kind": "party"}, "Unknown kind of service"),
         ({"beneficiaries": "many"}, "Beneficiaries: give a whole number."),
@@ -339,6 +341,7 @@ def test_the_manager_books_an_expenditure_with_its_receipt(built: dict[str, int]
         ({"description": " "}, "Say what the money was spent on."),
         ({"spent_on": "2024-12-31"}, "outside the contract term"),
         ({"line": ""}, "Choose the budget line"),
+        ({"line": "99999999999999999999999"}, "Choose the budget line"),
     ],
 )
 def test_invalid_expenditures_are_refused_with_the_reason(
@@ -413,3 +416,15 @@ def test_my_records_are_paged(world: w.World, built: dict[str, int]) -> None:
     assert first.content.decode().count("<tr>") == 51  # header and 50 rows
     second = c.get(reverse("records-mine") + "?page=2").content.decode()
     assert second.count("<tr>") == 6 and "page 2 of 2" in second
+
+
+def test_what_has_not_happened_yet_cannot_be_recorded(world: w.World, built: dict[str, int]) -> None:
+    """A record or an expenditure dated after today is refused, even within the contract's term."""
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    Contract.objects.filter(pk=built["active"]).update(ends_on=tomorrow + timedelta(days=30))
+    before = fingerprint()
+    response = as_("worker").post(record_url(built), record_form(world, held_on=tomorrow.isoformat()))
+    assert response.status_code == 400 and "still to come" in messages_of(response)
+    response = as_("manager").post(spend_url(built), spend_form(built, spent_on=tomorrow.isoformat()))
+    assert response.status_code == 400 and "still to come" in messages_of(response)
+    assert fingerprint() == before

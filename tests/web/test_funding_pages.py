@@ -305,7 +305,7 @@ def test_forbidden_pages_say_why(place: dict[str, int]) -> None:
     response = as_("street").get(url("program-create"))
     assert response.status_code == 403 and "Only officers of a purchasing department" in text_of(response)
     response = as_("dept").get(url("envelope-call-create", place["envelope"]))
-    assert response.status_code == 403 and "Only an officer of S街道办事处 may do this." in text_of(response)
+    assert response.status_code == 403 and "Only an officer of S Street Office may do this." in text_of(response)
     # A refused call form is not shown again: it would list the needs of communities the user may not see.
     with unchanged():
         response = as_("resident").post(url("program-call-create", place["program"]), {"title": "x"})

@@ -79,9 +79,9 @@ def test_the_expert_is_asked_to_score_only_their_open_reviews(web: WebWorld) -> 
     assert not tasks_of(web, "expert")  # the decided call's reviews are done
     review_services.start_review(web.user("street"), call, today=date(2025, 7, 1))
     reviews = list(Review.objects.filter(application__call=call).order_by("pk"))
-    assert sorted(urls(tasks_of(web, "expert"))) == sorted(reverse("review-score", args=[r.pk]) for r in reviews)
+    assert sorted(urls(tasks_of(web, "expert"))) == sorted(reverse("review-detail", args=[r.pk]) for r in reviews)
     review_services.submit_scores(web.user("expert"), reviews[0], {c.pk: "75" for c in call.criteria.all()})
-    assert urls(tasks_of(web, "expert")) == [reverse("review-score", args=[reviews[1].pk])]
+    assert urls(tasks_of(web, "expert")) == [reverse("review-detail", args=[reviews[1].pk])]
 
 
 def test_the_agency_is_asked_to_submit_its_draft_and_write_its_overdue_report(web: WebWorld) -> None:
@@ -158,7 +158,7 @@ def test_the_evaluator_is_asked_to_score_what_it_was_assigned(web: WebWorld) -> 
         web.user("street"), c, evaluator=evaluator, kind="final", due_on=date(2026, 1, 15)
     )
     [(url, text, late)] = tasks_of(web, "evaluator")
-    assert url == reverse("evaluation-score", args=[final.pk]) and "final evaluation" in text and late
+    assert url == reverse("evaluation-detail", args=[final.pk]) + "#scoring" and "final evaluation" in text and late
 
 
 def test_roles_with_nothing_waiting_are_told_so(web: WebWorld) -> None:
@@ -183,3 +183,37 @@ def test_alerts_are_shown_in_the_readers_language(web: WebWorld) -> None:
     assert "节点应于" in html and "milestone was due" not in html
     client.cookies["django_language"] = "en"
     assert "milestone was due" in client.get(reverse("home")).content.decode()
+
+
+def test_every_task_opens_a_page_its_reader_may_see(web: WebWorld) -> None:
+    """A task is a link to follow: whoever it waits for gets the page (never a 403, 404 or 405)."""
+    c = contract(web)
+    evaluator = Organization.objects.get(name="明德评估中心")
+    evaluation_services.assign_evaluation(web.user("street"), c, evaluator=evaluator, kind="final")
+    contract_services.submit_milestone(web.user("mgr_a"), c.milestones.get(kind=Milestone.Kind.MIDTERM), "中期进展")
+    review_services.start_review(web.user("street"), Call.objects.get(pk=web.pk["open_call"]), today=date(2025, 7, 1))
+    seen = 0
+    for who in ("dept", "street", "mgr_a", "mgr_b", "sw_a", "expert", "evaluator", "cw1", "resident"):
+        client = web.client_for(who)
+        for url, _text, _late in tasks_of(web, who):
+            assert client.get(url.split("#")[0]).status_code == 200, (who, url)
+            seen += 1
+    assert seen >= 6
+
+
+def test_refusals_name_organizations_in_the_readers_language(web: WebWorld) -> None:
+    """A refusal names the organization as the pages do: its English name when the reader reads English."""
+    from django.utils import translation
+
+    from grassroots.core.errors import Forbidden
+
+    refusal = ""
+    try:
+        contract_services.submit_milestone(
+            web.user("mgr_b"), contract(web).milestones.get(kind=Milestone.Kind.MIDTERM), "不是本机构的合同"
+        )
+    except Forbidden as problem:
+        refusal = str(problem)
+    assert "Sunshine Social Work" in refusal and "阳光社工服务中心" not in refusal
+    with translation.override("zh-hans"):
+        assert contract(web).agency.local_name == "阳光社工服务中心"

@@ -179,7 +179,7 @@ def test_the_department_follows_the_review_without_running_it(panel: Panel) -> N
             reverse("call-review-remove", args=[panel.call.pk]), {"review": panel.review.pk, "remove_reason": "x"}
         )
     assert response.status_code == 403
-    assert any("Only an officer of S街道办事处" in e for e in errors_in(html_of(response)))
+    assert any("Only an officer of S Street Office" in e for e in errors_in(html_of(response)))
 
 
 # --- starting the review -------------------------------------------------------------------------------------

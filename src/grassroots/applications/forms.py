@@ -20,9 +20,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from grassroots.core.errors import RuleViolation
+from grassroots.core.keys import ids
 from grassroots.core.money import money
 from grassroots.funding.models import Call, ServiceCategory
-from grassroots.needs.forms import ids, whole
+from grassroots.needs.forms import whole
 from grassroots.needs.models import Need
 from grassroots.orgs.models import Organization, OrgKind, Person
 

@@ -39,7 +39,7 @@ from .models import (
 def _require_manager(actor: Any, agency: Organization) -> None:
     require(
         acts_for(actor, agency, Role.MANAGER),
-        _("Only a manager of %(org)s may write its applications.") % {"org": agency.name},
+        _("Only a manager of %(org)s may write its applications.") % {"org": agency.local_name},
     )
 
 
@@ -227,6 +227,8 @@ def _checked_parts(
     for source, _p, amount in matching:
         if source not in FundSource.values or amount <= 0:
             raise RuleViolation(_("Each matching fund needs a known source and a positive amount."))
+    if not lines:
+        raise RuleViolation(_("Add at least one budget line: what the money will pay for."))
     requested = total(a for *_x, a in lines) - total(a for *_x, a in matching)
     if requested > MAX_AMOUNT:
         raise RuleViolation(_("The amount %(v)s is too large.") % {"v": requested})

@@ -23,9 +23,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from grassroots.contracts import selectors as contracts
 from grassroots.core.errors import Forbidden, RuleViolation
 from grassroots.core.i18n import render_message
+from grassroots.core.keys import ids
 from grassroots.funding.models import Call
 from grassroots.funding.selectors import calls_visible_to
-from grassroots.needs import forms as need_forms
 from grassroots.needs import selectors as needs
 from grassroots.needs.models import Need
 from grassroots.orgs.models import Organization, Role
@@ -74,7 +74,7 @@ def _application_page(
         ),
         "linking": linking,
         "standing": list(needs.standing_in(detail["communities"])) if linking else [],
-        "checked": set(need_forms.ids(post.getlist("needs"))) if post is not None else linked,
+        "checked": set(ids(post.getlist("needs"))) if post is not None else linked,
         "manager": manager,
         "missing": services.completeness(application) if linking else [],
         "budget": selectors.budget_check_of(application) if linking else None,
@@ -97,7 +97,7 @@ def _withdrawable(application: Application) -> bool:
 def application_needs(request: HttpRequest, pk: int) -> HttpResponse:
     """The lead agency's manager says which residents' needs a draft answers."""
     application = _application(request, pk)
-    chosen = list(Need.objects.filter(pk__in=need_forms.ids(request.POST.getlist("needs"))))
+    chosen = list(Need.objects.filter(pk__in=ids(request.POST.getlist("needs"))))
     try:
         services.link_needs(request.user, application, chosen)
     except (RuleViolation, PermissionDenied) as problem:
@@ -183,7 +183,9 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
     call = application.call
     agencies = [application.lead_agency]
     if not acts_for(request.user, application.lead_agency, Role.MANAGER):
-        raise Forbidden(_("Only a manager of %(org)s may write its applications.") % {"org": application.lead_agency})
+        raise Forbidden(
+            _("Only a manager of %(org)s may write its applications.") % {"org": application.lead_agency.local_name}
+        )
     if request.method == "POST":
         typed = forms.typed_from(request.POST)
         typed.lead_agency = str(application.lead_agency_id)

@@ -13,6 +13,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from grassroots.core.errors import RuleViolation
+from grassroots.core.keys import key
 
 from .models import Award, AwardList
 
@@ -40,7 +41,8 @@ def award_on(post: Mapping[str, Any], name: str, award_list: AwardList) -> Award
     raw = str(post.get(name, "")).strip()
     if not raw:
         return None
-    found = award_list.awards.filter(pk=int(raw)).first() if raw.isdigit() else None
+    picked = key(raw)
+    found = award_list.awards.filter(pk=picked).first() if picked is not None else None
     if found is None:
         raise RuleViolation(_("Choose an award on this list, or none to object to the list as a whole."))
     return found

@@ -48,7 +48,7 @@ def add_working_days(start: date, days: int) -> date:
 def _require_issuer(actor: Any, call: Call) -> None:
     require(
         acts_for(actor, call.issuer, Role.OFFICER),
-        _("Only an officer of %(org)s may propose this call's awards.") % {"org": call.issuer.name},
+        _("Only an officer of %(org)s may propose this call's awards.") % {"org": call.issuer.local_name},
     )
 
 
@@ -174,7 +174,7 @@ def decide(actor: Any, award_list: AwardList, *, on: date | None = None) -> Awar
     department = call.program.department
     require(
         acts_for(actor, department, Role.OFFICER),
-        _("Only an officer of %(org)s may approve awards.") % {"org": department.name},
+        _("Only an officer of %(org)s may approve awards.") % {"org": department.local_name},
     )
     day = on or timezone.localdate()
     if award_list.state != AwardList.State.PUBLICITY:

@@ -18,8 +18,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from grassroots.core.errors import RuleViolation
+from grassroots.core.keys import ids
 from grassroots.core.money import money
-from grassroots.needs.forms import ids
 
 from .models import ChangeRequest, Contract, ContractLine
 

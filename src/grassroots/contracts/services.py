@@ -43,14 +43,14 @@ def add_months(day: date, months: int) -> date:
 def _require_purchaser(actor: Any, contract: Contract) -> None:
     require(
         acts_for(actor, contract.purchaser, Role.OFFICER),
-        _("Only an officer of %(org)s may do this.") % {"org": contract.purchaser.name},
+        _("Only an officer of %(org)s may do this.") % {"org": contract.purchaser.local_name},
     )
 
 
 def _require_agency(actor: Any, contract: Contract) -> None:
     require(
         acts_for(actor, contract.agency, Role.MANAGER),
-        _("Only a manager of %(org)s may do this.") % {"org": contract.agency.name},
+        _("Only a manager of %(org)s may do this.") % {"org": contract.agency.local_name},
     )
 
 
@@ -70,7 +70,7 @@ def draft_contract(actor: Any, award: Award, *, starts_on: date, term_months: in
     purchaser = call.issuer
     require(
         acts_for(actor, purchaser, Role.OFFICER),
-        _("Only an officer of %(org)s may draft this contract.") % {"org": purchaser.name},
+        _("Only an officer of %(org)s may draft this contract.") % {"org": purchaser.local_name},
     )
     if award.state != Award.State.CONFIRMED:
         raise RuleViolation(_("Only a confirmed award becomes a contract."))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from .messages import Message
 
@@ -30,3 +30,16 @@ def message_data(text: Any) -> Any:
     """What to store for a message: its template and parameters when it has them, else the text."""
     as_data = getattr(text, "as_data", None)
     return as_data() if callable(as_data) else str(text)
+
+
+def in_language(obj: Any, attr: str = "name") -> str:
+    """`obj.<attr>` in the reader's language: `<attr>_en` when reading English and it is filled in (names and
+    titles are entered in Chinese, with an optional English version)."""
+    if obj is None:
+        return ""
+    if (get_language() or "").startswith("en"):
+        english = getattr(obj, f"{attr}_en", "")
+        if english:
+            return str(english)
+    value = getattr(obj, attr, None)
+    return str(obj) if value is None else str(value)

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from grassroots.applications.models import ServiceKind
 from grassroots.contracts.models import Contract, ContractLine
 from grassroots.core.errors import RuleViolation
+from grassroots.core.keys import ids
 from grassroots.core.money import money
-from grassroots.needs.forms import ids
 from grassroots.orgs.models import Person
 
 from .models import Attachment

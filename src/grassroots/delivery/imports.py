@@ -629,6 +629,8 @@ class RecordRules:
     agency: str
     #: The agency's current social workers: (person id, name, login name or "").
     workers: Sequence[tuple[int, str, str]]
+    #: No row may be dated after this day (None: no such check).
+    today: date | None = None
 
 
 @dataclass(slots=True)
@@ -660,6 +662,7 @@ class ExpenditureRules:
     starts_on: date
     ends_on: date
     lines: Sequence[LineInfo]
+    today: date | None = None
 
 
 @dataclass(slots=True)
@@ -682,9 +685,12 @@ Progress = Callable[[str, int, int], None]
 PROGRESS_EVERY = 10000
 
 
-def _term_check(day: date, starts_on: date, ends_on: date) -> None:
+def _term_check(day: date, starts_on: date, ends_on: date, today: date | None = None) -> None:
+    """A day within the contract's term, and not yet to come (what is recorded has happened)."""
     if not starts_on <= day <= ends_on:
         raise _Bad(_("%(d)s lies outside the contract term %(s)s to %(e)s.") % {"d": day, "s": starts_on, "e": ends_on})
+    if today is not None and day > today:
+        raise _Bad(_("%(d)s is still to come: record what has happened.") % {"d": day})
 
 
 class _Row:
@@ -758,7 +764,7 @@ def check_records(table: Table, rules: RecordRules, progress: Progress | None = 
 
     def held_on(value: Any) -> date:
         day = parse_date(value)
-        _term_check(day, rules.starts_on, rules.ends_on)
+        _term_check(day, rules.starts_on, rules.ends_on, rules.today)
         return day
 
     title = _required_text(200, _("A service record needs a title."))
@@ -841,7 +847,7 @@ def check_expenditures(table: Table, rules: ExpenditureRules, progress: Progress
 
     def spent_on(value: Any) -> date:
         day = parse_date(value)
-        _term_check(day, rules.starts_on, rules.ends_on)
+        _term_check(day, rules.starts_on, rules.ends_on, rules.today)
         return day
 
     description = _required_text(200, _("Say what the money was spent on."))

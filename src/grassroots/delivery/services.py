@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grassroots.applications.models import ServiceKind
@@ -30,7 +31,7 @@ from .models import Attachment, Expenditure, ServiceRecord
 def _require_agency_staff(actor: Any, contract: Contract) -> None:
     require(
         acts_for(actor, contract.agency, Role.MANAGER, Role.SOCIAL_WORKER),
-        _("Only staff of %(org)s record its services.") % {"org": contract.agency.name},
+        _("Only staff of %(org)s record its services.") % {"org": contract.agency.local_name},
     )
 
 
@@ -42,6 +43,8 @@ def _require_active(contract: Contract, day: date) -> None:
             _("%(d)s lies outside the contract term %(s)s to %(e)s.")
             % {"d": day, "s": contract.starts_on, "e": contract.ends_on}
         )
+    if day > timezone.localdate():
+        raise RuleViolation(_("%(d)s is still to come: record what has happened.") % {"d": day})
 
 
 def _non_negative(value: Any, label: str) -> Decimal:
@@ -153,7 +156,7 @@ def record_expenditure(
     """Book money spent against a budget line; a line is never overspent."""
     require(
         acts_for(actor, contract.agency, Role.MANAGER),
-        _("Only a manager of %(org)s books expenditures.") % {"org": contract.agency.name},
+        _("Only a manager of %(org)s books expenditures.") % {"org": contract.agency.local_name},
     )
     _require_active(contract, spent_on)
     line = ContractLine.objects.select_for_update().get(pk=line.pk)
@@ -229,7 +232,7 @@ def attach_to_record(actor: Any, item: ServiceRecord, upload: Any, kind: str = A
 def attach_receipt(actor: Any, expenditure: Expenditure, upload: Any) -> Attachment:
     require(
         acts_for(actor, expenditure.contract.agency, Role.MANAGER),
-        _("Only a manager of %(org)s books expenditures.") % {"org": expenditure.contract.agency.name},
+        _("Only a manager of %(org)s books expenditures.") % {"org": expenditure.contract.agency.local_name},
     )
     return _store(actor, upload, Attachment.Kind.RECEIPT, expenditure=expenditure)
 
@@ -250,7 +253,6 @@ def _insert_rows(
     """
     from django.db import connection
     from django.db.models import DateField, DecimalField, JSONField
-    from django.utils import timezone
 
     fields = [model._meta.get_field(name) for name in names]
     adapt = {i for i, f in enumerate(fields) if isinstance(f, DateField | DecimalField | JSONField)}
@@ -320,7 +322,9 @@ def import_service_records(
             (pk, name, login or "")
             for pk, name, login in social_workers_of(contract.agency).values_list("pk", "name", "user__username")
         ]
-        rules = imports.RecordRules(contract.starts_on, contract.ends_on, contract.agency.name, workers)
+        rules = imports.RecordRules(
+            contract.starts_on, contract.ends_on, contract.agency.name, workers, today=timezone.localdate()
+        )
         checked = imports.check_records(table, rules, progress)
         if checked.errors:
             raise imports.ImportRefused(checked.errors)
@@ -391,7 +395,7 @@ def import_expenditures(actor: Any, contract: Contract, file: Any, filename: str
 
     require(
         acts_for(actor, contract.agency, Role.MANAGER),
-        _("Only a manager of %(org)s books expenditures.") % {"org": contract.agency.name},
+        _("Only a manager of %(org)s books expenditures.") % {"org": contract.agency.local_name},
     )
     data = imports.read_bytes(file)
     table = imports.read_table(data, filename)
@@ -402,7 +406,7 @@ def import_expenditures(actor: Any, contract: Contract, file: Any, filename: str
         infos = [
             imports.LineInfo(line.pk, line.head, line.description, line.amount - spent_on_line(line)) for line in lines
         ]
-        rules = imports.ExpenditureRules(contract.starts_on, contract.ends_on, infos)
+        rules = imports.ExpenditureRules(contract.starts_on, contract.ends_on, infos, today=timezone.localdate())
         checked = imports.check_expenditures(table, rules, progress)
         if checked.errors:
             raise imports.ImportRefused(checked.errors)

@@ -28,9 +28,9 @@ from grassroots.applications.models import BudgetHead
 from grassroots.contracts import selectors as contracts
 from grassroots.contracts.models import Contract
 from grassroots.core.errors import Forbidden, RuleViolation
+from grassroots.core.keys import ids
 from grassroots.core.money import format_cny
 from grassroots.core.permissions import is_staff
-from grassroots.needs.forms import ids
 from grassroots.orgs.models import Role
 from grassroots.orgs.selectors import acts_for, orgs_where, person_of, social_workers_of
 from grassroots.web.refusals import refused
@@ -65,7 +65,7 @@ def record_create(request: HttpRequest, pk: int) -> HttpResponse:
     """A social worker or manager of the contract's agency records a service delivered, with optional evidence."""
     contract = _contract(request, pk)
     if not acts_for(request.user, contract.agency, Role.MANAGER, Role.SOCIAL_WORKER):
-        raise Forbidden(_("Only staff of %(org)s record its services.") % {"org": contract.agency.name})
+        raise Forbidden(_("Only staff of %(org)s record its services.") % {"org": contract.agency.local_name})
     if request.method == "POST":
         upload = request.FILES.get("evidence")
         try:
@@ -164,7 +164,7 @@ def expenditure_create(request: HttpRequest, pk: int) -> HttpResponse:
     """The agency's manager books money spent against a budget line, with the receipt's number and file."""
     contract = _contract(request, pk)
     if not acts_for(request.user, contract.agency, Role.MANAGER):
-        raise Forbidden(_("Only a manager of %(org)s books expenditures.") % {"org": contract.agency.name})
+        raise Forbidden(_("Only a manager of %(org)s books expenditures.") % {"org": contract.agency.local_name})
     if request.method == "POST":
         upload = request.FILES.get("receipt_file")
         try:

@@ -52,6 +52,16 @@ Progress = Callable[[str], None]
 #: The running year's service records and spending are generated up to this day.
 DELIVERED_UNTIL = date(2026, 11, 15)
 
+#: A milestone's kind as the agency writes it in its report (the demo's reports are in Chinese).
+KIND_NAMES = {"start": "启动", "midterm": "中期", "final": "末期"}
+
+
+def report_of(milestone: Milestone) -> str:
+    """The demo agency's milestone report, in Chinese whatever language the demo is built in."""
+    kind = KIND_NAMES[milestone.kind]
+    return f"{milestone.contract.number} {kind}节点报告：服务按计划推进，指标与预算执行情况见附表。"
+
+
 #: How a budget line of each head is described in the demo's applications.
 LINE_NAMES = {
     "personnel": "社工人力成本",
@@ -512,7 +522,7 @@ class _Builder:
 
     def milestone(self, w: World, contract: Contract, kind: str, on: date) -> None:
         milestone = contract.milestones.get(kind=kind)
-        contracts.submit_milestone(w.managers[contract.agency_id], milestone, f"{milestone}节点报告")
+        contracts.submit_milestone(w.managers[contract.agency_id], milestone, report_of(milestone))
         contracts.review_milestone(w.street_officer, milestone, accept=True, on=on)
 
     def pay_open(self, w: World, contract: Contract, on: date) -> None:
@@ -618,7 +628,7 @@ class _Builder:
             report = contract.milestones.get(kind=Milestone.Kind.MIDTERM)
             if i % 3 == 2:
                 continue  # not written yet: the agency's home page asks for it
-            contracts.submit_milestone(w.managers[contract.agency_id], report, f"{report}节点报告")
+            contracts.submit_milestone(w.managers[contract.agency_id], report, report_of(report))
             if i % 3 == 0:  # accepted: the second tranche waits to be paid
                 contracts.review_milestone(w.street_officer, report, accept=True, on=date(year, 11, 28))
         self.progress(f"  {year}: mid-term evaluations assigned; a resident survey under way …")

@@ -62,7 +62,8 @@ def _refuse(problems: Sequence[Any]) -> RuleViolation:
 def _require_department(actor: Any, program: Program) -> None:
     require(
         acts_for(actor, program.department, Role.OFFICER),
-        _("Only an officer of %(org)s edits the indicator system of its programs.") % {"org": program.department},
+        _("Only an officer of %(org)s edits the indicator system of its programs.")
+        % {"org": program.department.local_name},
     )
 
 
@@ -208,7 +209,7 @@ def assign_evaluation(
         acts_for(actor, contract.purchaser, Role.OFFICER), _("Only the purchaser assigns evaluations of its contracts.")
     )
     if evaluator.kind != OrgKind.EVALUATOR:
-        raise RuleViolation(_("%(o)s is not a third-party evaluator.") % {"o": evaluator})
+        raise RuleViolation(_("%(o)s is not a third-party evaluator.") % {"o": evaluator.local_name})
     if kind not in Evaluation.Kind.values:
         raise RuleViolation(_("Unknown kind of evaluation."))
     if contract.state != Contract.State.ACTIVE:
@@ -238,7 +239,7 @@ def assign_evaluation(
 def _require_evaluator(actor: Any, evaluation: Evaluation) -> None:
     require(
         acts_for(actor, evaluation.evaluator, Role.EVALUATOR, Role.MANAGER),
-        _("Only an evaluator of %(o)s may score this evaluation.") % {"o": evaluation.evaluator},
+        _("Only an evaluator of %(o)s may score this evaluation.") % {"o": evaluation.evaluator.local_name},
     )
 
 
@@ -470,7 +471,7 @@ def report_rectification(actor: Any, finding: Finding, response: str, on: date |
     contract = finding.evaluation.contract
     require(
         acts_for(actor, contract.agency, Role.MANAGER),
-        _("Only a manager of %(o)s reports its rectifications.") % {"o": contract.agency},
+        _("Only a manager of %(o)s reports its rectifications.") % {"o": contract.agency.local_name},
     )
     if finding.evaluation.state != Evaluation.State.ACCEPTED:
         raise RuleViolation(_("Rectification starts once the purchaser has accepted the evaluation."))

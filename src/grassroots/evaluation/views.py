@@ -517,7 +517,7 @@ def _indicators_post(request: HttpRequest, program: Any) -> HttpResponse:
                 if not acts_for(request.user, program.department, Role.OFFICER):  # before reading the file
                     raise Forbidden(
                         _("Only an officer of %(org)s edits the indicator system of its programs.")
-                        % {"org": program.department}
+                        % {"org": program.department.local_name}
                     )
                 nodes = _uploaded_nodes(request)
                 names = {}

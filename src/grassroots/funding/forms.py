@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from grassroots.core.errors import RuleViolation
+from grassroots.core.keys import ids
 from grassroots.core.money import money
 from grassroots.needs.models import Need
 from grassroots.orgs.models import Organization
@@ -30,7 +31,6 @@ from .models import Aggregation, AwardRule, Criterion, ServiceCategory, default_
 from .services import GRADES
 
 #: The most ids or criteria one form is read for.
-MAX_ITEMS = 500
 MAX_CRITERIA = 20
 #: Rows the criteria table offers beyond those filled in.
 SPARE_CRITERIA = 2
@@ -105,16 +105,6 @@ def day(post: Mapping[str, Any], name: str, label: str) -> date:
         return date.fromisoformat(text(post, name))
     except ValueError:
         raise RuleViolation(_("%(field)s: give a date (YYYY-MM-DD).") % {"field": label}) from None
-
-
-def ids(values: Iterable[Any]) -> list[int]:
-    """The whole numbers among posted ids (anything else is ignored), at most MAX_ITEMS."""
-    out = []
-    for value in list(values)[:MAX_ITEMS]:
-        value = str(value).strip()
-        if value.isdigit():
-            out.append(int(value))
-    return out
 
 
 def split_shares(value: str) -> list[str]:

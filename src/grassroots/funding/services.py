@@ -29,7 +29,7 @@ GRADES = ("excellent", "good", "pass", "fail")
 
 
 def _require_officer(actor: Any, org: Organization) -> None:
-    require(acts_for(actor, org, Role.OFFICER), _("Only an officer of %(org)s may do this.") % {"org": org.name})
+    require(acts_for(actor, org, Role.OFFICER), _("Only an officer of %(org)s may do this.") % {"org": org.local_name})
 
 
 @transaction.atomic
@@ -270,7 +270,7 @@ def create_call(
     needs = list(needs)
     area = set(communities_of(issuer).values_list("pk", flat=True))
     if any(n.community_id not in area for n in needs):
-        raise RuleViolation(_("A call bundles only needs of the communities %(o)s covers.") % {"o": issuer})
+        raise RuleViolation(_("A call bundles only needs of the communities %(o)s covers.") % {"o": issuer.local_name})
     ceiling = money(max_request) if max_request is not None else amount + matching
     if not 0 < ceiling <= amount + matching:
         raise RuleViolation(

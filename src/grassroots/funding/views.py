@@ -44,7 +44,7 @@ def _officer_of(request: HttpRequest, org: Organization) -> bool:
 
 def _require_officer(request: HttpRequest, org: Organization) -> None:
     if not _officer_of(request, org):
-        raise Forbidden(_("Only an officer of %(org)s may do this.") % {"org": org.name})
+        raise Forbidden(_("Only an officer of %(org)s may do this.") % {"org": org.local_name})
 
 
 def _share(part: Any, whole: Any) -> int:

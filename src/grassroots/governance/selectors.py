@@ -76,7 +76,9 @@ def jurisdictions() -> QuerySet[Organization]:
 
 def require_jurisdiction(org: Organization) -> None:
     if org.kind not in JURISDICTION_KINDS:
-        raise RuleViolation(_("Governance figures are kept for streets and departments, not for “%(o)s”.") % {"o": org})
+        raise RuleViolation(
+            _("Governance figures are kept for streets and departments, not for “%(o)s”.") % {"o": org.local_name}
+        )
 
 
 def _offices(org: Organization) -> list[int]:

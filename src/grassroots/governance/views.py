@@ -83,7 +83,8 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     org = get_object_or_404(Organization.objects.select_related("parent"), pk=pk, kind__in=selectors.JURISDICTION_KINDS)
     if not selectors.may_see_dashboard(request.user, org):
         raise Forbidden(
-            _("The governance dashboard of %(o)s is for its officers, its department's and researchers.") % {"o": org}
+            _("The governance dashboard of %(o)s is for its officers, its department's and researchers.")
+            % {"o": org.local_name}
         )
     first, last, year = span_of(org, request.GET)
     if request.GET.get("format") == "csv":

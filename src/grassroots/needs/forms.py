@@ -15,13 +15,13 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from grassroots.core.errors import RuleViolation
+from grassroots.core.keys import ids
 from grassroots.funding.models import ServiceCategory
 from grassroots.orgs.models import Person
 
 from .models import Meeting, Need, Participant
 
 #: The most needs, people or points one form is read for.
-MAX_ITEMS = 500
 
 
 def whole(post: Mapping[str, Any], name: str, label: str, *, default: int | None = None) -> int:
@@ -40,16 +40,6 @@ def day(post: Mapping[str, Any], name: str, label: str) -> date:
         return date.fromisoformat(str(post.get(name, "")).strip())
     except ValueError:
         raise RuleViolation(_("%(field)s: give a date (YYYY-MM-DD).") % {"field": label}) from None
-
-
-def ids(values: Iterable[Any]) -> list[int]:
-    """The whole numbers among posted ids (anything else is ignored), at most MAX_ITEMS."""
-    out = []
-    for value in list(values)[:MAX_ITEMS]:
-        text = str(value).strip()
-        if text.isdigit():
-            out.append(int(text))
-    return out
 
 
 # --- raising a need -------------------------------------------------------------------------------------------

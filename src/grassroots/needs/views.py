@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from grassroots.applications.selectors import visible_to as applications_visible_to
 from grassroots.contracts.selectors import visible_to as contracts_visible_to
 from grassroots.core.errors import Forbidden, RuleViolation
+from grassroots.core.keys import ids
 from grassroots.core.transitions import allowed
 from grassroots.funding.models import ServiceCategory
 from grassroots.funding.selectors import calls_visible_to
@@ -202,7 +203,7 @@ def need_decide(request: HttpRequest, pk: int) -> HttpResponse:
     action = post.get("action")
     try:
         if action == "merge":
-            into = selectors.needs_visible_to(request.user).filter(pk__in=forms.ids([post.get("into", "")])).first()
+            into = selectors.needs_visible_to(request.user).filter(pk__in=ids([post.get("into", "")])).first()
             if into is None:
                 raise RuleViolation(_("Choose the need this one repeats."))
             services.merge_needs(request.user, need, into)
@@ -359,7 +360,7 @@ def meeting_seat(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if not selectors.is_worker(request.user, meeting.community):  # before saying who exists
             raise Forbidden(_("Only a community worker of %(c)s seats participants.") % {"c": meeting.community})
-        person = Person.objects.filter(pk__in=forms.ids([post.get("person", "")])).first()
+        person = Person.objects.filter(pk__in=ids([post.get("person", "")])).first()
         if person is None:
             raise RuleViolation(_("Choose the person to seat."))
         services.seat_participant(request.user, meeting, person, str(post.get("kind", "")))

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.core.i18n import in_language
 from grassroots.core.uscc import uscc_validator
 
 
@@ -42,6 +43,11 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def local_name(self) -> str:
+        """The name in the reader's language (for messages; pages use the `tr` filter)."""
+        return in_language(self)
 
 
 class Certificate(models.TextChoices):

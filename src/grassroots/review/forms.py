@@ -20,6 +20,7 @@ from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 
 from grassroots.core.errors import RuleViolation
+from grassroots.core.keys import key
 from grassroots.funding.models import Criterion
 
 from .selectors import Given
@@ -36,8 +37,8 @@ def text(post: Mapping[str, Any], name: str) -> str:
 
 def chosen(post: Mapping[str, Any], name: str, among: QuerySet[M], missing: str) -> M:
     """The object whose id was posted in `name`, if it is among the offered ones; else `missing` is refused."""
-    value = str(post.get(name, "")).strip()
-    found = among.filter(pk=int(value)).first() if value.isdigit() else None
+    picked = key(post.get(name, ""))
+    found = among.filter(pk=picked).first() if picked is not None else None
     if found is None:
         raise RuleViolation(missing)
     return found

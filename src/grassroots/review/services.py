@@ -36,7 +36,7 @@ from .models import Conflict, Review, Score
 def _require_issuer(actor: Any, call: Call) -> None:
     require(
         acts_for(actor, call.issuer, Role.OFFICER),
-        _("Only an officer of %(org)s may run this call's review.") % {"org": call.issuer.name},
+        _("Only an officer of %(org)s may run this call's review.") % {"org": call.issuer.local_name},
     )
 
 

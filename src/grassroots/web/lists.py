@@ -27,6 +27,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import formats, timezone
 from django.utils.functional import Promise
 
+from grassroots.core import keys
 from grassroots.core.money import format_cny, sum_of
 
 PER_PAGE = 25
@@ -192,9 +193,14 @@ def _day(text: str) -> date | None:
 
 
 def number(text: str) -> int | None:
-    """A primary key or a year from the query string (anything else is ignored)."""
-    value = int(text)
-    return value if value > 0 else None
+    """A primary key or a fiscal year from the query string (anything else is ignored)."""
+    return keys.key(text)
+
+
+def calendar_year(text: str) -> int | None:
+    """A year of dates (a `__year` lookup) from the query string: one the calendar has, else ignored."""
+    value = keys.key(text)
+    return value if value is not None and value <= 9999 else None
 
 
 def choices_of(choices: Iterable[tuple[str, Any]]) -> tuple[Options, Callable[[str], str | None]]:
@@ -205,13 +211,19 @@ def choices_of(choices: Iterable[tuple[str, Any]]) -> tuple[Options, Callable[[s
 
 
 def related_options(
-    path: str, model: type[Model], label: Callable[[Any], str], order: Sequence[str] = ("pk",)
+    path: str,
+    model: type[Model],
+    label: Callable[[Any], str],
+    order: Sequence[str] = ("pk",),
+    related: Sequence[str] = (),
 ) -> Options:
-    """The related objects at `path` (a foreign key or many-to-many) of the visible rows, as choices."""
+    """The related objects at `path` (a foreign key or many-to-many) of the visible rows, as choices;
+    `related` is what `label` reads of each."""
 
     def options(rows: QuerySet[Any]) -> list[tuple[str, str]]:
         ids = rows.order_by().values(path)
-        return [(str(obj.pk), label(obj)) for obj in model._default_manager.filter(pk__in=ids).order_by(*order)]
+        found = model._default_manager.filter(pk__in=ids).select_related(*related).order_by(*order)
+        return [(str(obj.pk), label(obj)) for obj in found]
 
     return options
 

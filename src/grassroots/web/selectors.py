@@ -219,7 +219,7 @@ def _evaluator_tasks(assigned: Iterable[Evaluation], today: date) -> list[Task]:
             "contract": _contract(e.contract),
         }
         late = e.due_on is not None and e.due_on < today
-        tasks.append(Task(text, reverse("evaluation-score", args=[e.pk]), e.due_on, late))
+        tasks.append(Task(text, reverse("evaluation-detail", args=[e.pk]) + "#scoring", e.due_on, late))
     return tasks
 
 
@@ -368,7 +368,7 @@ def home_sections(user: Any) -> list[Section]:
             Task(
                 _("Score “%(application)s” for “%(call)s”")
                 % {"application": tr(r.application, "title"), "call": tr(r.application.call, "title")},
-                reverse("review-score", args=[r.pk]),
+                reverse("review-detail", args=[r.pk]),
             )
             for r in reviews
             if r.state == r.State.ASSIGNED and r.application.call.state == Call.State.REVIEW

@@ -34,6 +34,7 @@ from .lists import (
     Column,
     Filter,
     Table,
+    calendar_year,
     choices_of,
     number,
     related_options,
@@ -240,7 +241,9 @@ def contract_table(user: Any) -> Table:
 
 
 def _contract_options(path: str) -> Any:
-    return related_options(path, Contract, lambda c: f"{c.number} · {c.title}", order=("number",))
+    return related_options(
+        path, Contract, lambda c: f"{c.number} · {contract_title(c)}", order=("number",), related=["award__application"]
+    )
 
 
 def payment_table(user: Any) -> Table:
@@ -285,7 +288,7 @@ def payment_table(user: Any) -> Table:
             Column("amount", _("Amount"), lambda p: p.amount, kind=MONEY, sort="amount", width=16),
         ],
         filters=[
-            Filter("year", _("Year"), "paid_on__year", year_options("paid_on__year"), number),
+            Filter("year", _("Year"), "paid_on__year", year_options("paid_on__year"), calendar_year),
             Filter("contract", _("Contract"), "tranche__contract", _contract_options("tranche__contract"), number),
             Filter("agency", _("Agency"), "tranche__contract__agency", _orgs("tranche__contract__agency"), number),
         ],

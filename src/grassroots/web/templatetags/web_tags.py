@@ -8,7 +8,7 @@ from typing import Any
 from django import template
 from django.utils.translation import get_language
 
-from grassroots.core.i18n import render_message
+from grassroots.core.i18n import in_language, render_message
 from grassroots.core.money import format_cny
 from grassroots.web.lists import show_number
 from grassroots.web.navigation import Link, account_of, links_for
@@ -24,16 +24,8 @@ def cny(amount: Decimal | None) -> str:
 
 @register.filter
 def tr(obj: Any, attr: str = "name") -> str:
-    """`obj.<attr>` in the reader's language: `<attr>_en` when reading English and it is filled in."""
-    if obj is None:
-        return ""
-    language = get_language() or ""
-    if language.startswith("en"):
-        english = getattr(obj, f"{attr}_en", "")
-        if english:
-            return str(english)
-    value = getattr(obj, attr, None)
-    return str(obj) if value is None else str(value)
+    """`obj.<attr>` in the reader's language (see `core.i18n.in_language`)."""
+    return in_language(obj, attr)
 
 
 @register.filter
