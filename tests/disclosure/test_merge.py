@@ -127,3 +127,31 @@ def test_bids_follow_the_bids_extension() -> None:
     bad = release(1, bids={"details": [{"id": "b", "status": "shortlisted"}]})
     assert schemas.release_errors(good) == []
     assert [e.path for e in schemas.release_errors(bad)] == ["bids.details[0].status"]
+
+
+def test_bid_statistics_use_the_codes_of_the_extensions_codelist() -> None:
+    """`measure` is an open codelist, so the schema alone lets anything through: the vendored bidStatistics.csv
+    of the extension decides, in a single release, a package and a record's compiled release alike."""
+    assert {"bids", "validBids", "bidders", "lowestValidBidValue"} <= schemas.codelists()["bidStatistics.csv"]
+    assert schemas.codelists()["bidStatus.csv"] == {"invited", "pending", "valid", "disqualified", "withdrawn"}
+    good = release(1, bids={"statistics": [{"id": "1", "measure": "validBids", "value": 2}]})
+    bad = release(1, bids={"statistics": [{"id": "1", "measure": "aggregateScore", "value": 85.5}]})
+    assert schemas.release_errors(good) == []
+    [error] = schemas.release_errors(bad)
+    assert error.path == "bids.statistics[0].measure" and "bidStatistics.csv" in error.message
+    head = {"uri": "https://example.org/p", "publishedDate": "2025-01-01T00:00:00+08:00", "version": "1.1"}
+    package = {**head, "publisher": {"name": "p"}, "releases": [bad]}
+    assert [e.path for e in schemas.release_package_errors(package)] == ["releases[0].bids.statistics[0].measure"]
+    record = {
+        "ocid": bad["ocid"],
+        "releases": [{"url": "https://example.org/p#r1", "date": bad["date"], "tag": ["tender"]}],
+    }
+    assert [e.path for e in schemas.record_errors({**record, "compiledRelease": bad})] == [
+        "compiledRelease.bids.statistics[0].measure"
+    ]
+
+
+def test_every_bid_status_the_export_writes_is_a_code() -> None:
+    from grassroots.disclosure import ocds
+
+    assert set(ocds.BID_STATUS.values()) <= schemas.codelists()["bidStatus.csv"]

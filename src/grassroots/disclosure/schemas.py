@@ -2,11 +2,14 @@
 
 Nothing is fetched: a `referencing` registry maps each official schema URL to the file under `schema/`,
 and the bids extension's release-schema patch is applied to the release schema (JSON Merge Patch, as the
-standard's tools do) before anything is validated. Plain Python, no Django.
+standard's tools do) before anything is validated. The extension's codelists (shipped beside its schema)
+are checked too: a JSON Schema only enforces the closed ones, yet an open codelist's codes (a bid
+statistic's `measure`) are what the data's users look up. Plain Python, no Django.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from collections.abc import Iterator
@@ -132,22 +135,74 @@ def _errors(validator: Draft4Validator, document: Any, limit: int) -> list[Schem
     return found
 
 
+def _items(document: Any, key: str) -> list[tuple[int, Any]]:
+    items = document.get(key) if isinstance(document, dict) else None
+    return list(enumerate(items)) if isinstance(items, list) else []
+
+
 def release_package_errors(package: Any, limit: int = 20) -> list[SchemaError]:
-    return _errors(_validator(RELEASE_PACKAGE_URL), package, limit)
+    found = _errors(_validator(RELEASE_PACKAGE_URL), package, limit)
+    for i, release in _items(package, "releases"):
+        found += codelist_errors(release, limit, f"releases[{i}]")
+    return found[:limit]
 
 
 def record_package_errors(package: Any, limit: int = 20) -> list[SchemaError]:
-    return _errors(_validator(RECORD_PACKAGE_URL), package, limit)
+    found = _errors(_validator(RECORD_PACKAGE_URL), package, limit)
+    for i, record in _items(package, "records"):
+        if isinstance(record, dict):
+            found += codelist_errors(record.get("compiledRelease"), limit, f"records[{i}].compiledRelease")
+    return found[:limit]
 
 
 def release_errors(release: Any, limit: int = 20) -> list[SchemaError]:
-    """A single release against the (extended) release schema: what each item of a release package meets."""
-    return _errors(_validator(RELEASE_SCHEMA_URL), release, limit)
+    """A single release against the (extended) release schema and the extensions' codelists: what each item
+    of a release package meets."""
+    found = _errors(_validator(RELEASE_SCHEMA_URL), release, limit)
+    return (found + codelist_errors(release, limit))[:limit]
 
 
 def record_errors(record: Any, limit: int = 20) -> list[SchemaError]:
-    """A single record against the record package's `record` definition."""
-    return _errors(_validator(RECORD_PACKAGE_URL, "#/definitions/record"), record, limit)
+    """A single record against the record package's `record` definition (its compiled release also against
+    the extensions' codelists)."""
+    found = _errors(_validator(RECORD_PACKAGE_URL, "#/definitions/record"), record, limit)
+    compiled = record.get("compiledRelease") if isinstance(record, dict) else None
+    return (found + codelist_errors(compiled, limit, "compiledRelease"))[:limit]
+
+
+@cache
+def codelists() -> dict[str, frozenset[str]]:
+    """The codes of each codelist the declared extensions ship (file name → codes)."""
+    found: dict[str, frozenset[str]] = {}
+    for folder in EXTENSIONS.values():
+        for path in sorted((folder / "codelists").glob("*.csv")):
+            with path.open(encoding="utf-8", newline="") as handle:
+                found[path.name] = frozenset(row["Code"] for row in csv.DictReader(handle))
+    return found
+
+
+def codelist_errors(release: Any, limit: int = 20, where: str = "") -> list[SchemaError]:
+    """Values of fields whose codelist an extension ships (open or closed) that are not codes of it."""
+    fields = codelist_fields()
+    codes = codelists()
+    found: list[SchemaError] = []
+
+    def visit(node: Any, path: tuple[str, ...], at: str) -> None:
+        if len(found) >= limit:
+            return
+        if isinstance(node, list):
+            for i, item in enumerate(node):
+                visit(item, path, f"{at}[{i}]")
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                here, place = (*path, key), f"{at}.{key}" if at else key
+                codelist = fields.get(here)
+                if codelist is not None and isinstance(value, str) and value not in codes[codelist]:
+                    found.append(SchemaError(place, f"{value!r} is not a code of the codelist {codelist}"))
+                visit(value, here, place)
+
+    visit(release, (), where)
+    return found[:limit]
 
 
 MergeRules = dict[tuple[str, ...], frozenset[str]]
@@ -156,8 +211,30 @@ MergeRules = dict[tuple[str, ...], frozenset[str]]
 @cache
 def merge_rules() -> MergeRules:
     """Field path (arrays are transparent) → the merge flags the extended release schema sets on it."""
-    schema = release_schema()
     rules: MergeRules = {}
+    for here, prop in _fields():
+        flags = frozenset(f for f in ("omitWhenMerged", "wholeListMerge") if prop.get(f))
+        if flags:
+            rules[here] = flags
+    return rules
+
+
+@cache
+def codelist_fields() -> dict[tuple[str, ...], str]:
+    """Field path (arrays are transparent) → the extension codelist its values are codes of, for the fields
+    whose schema does not enforce it itself (an open codelist has no `enum`; a closed one's `enum` already
+    answers)."""
+    shipped = codelists()
+    return {
+        here: prop["codelist"] for here, prop in _fields() if prop.get("codelist") in shipped and "enum" not in prop
+    }
+
+
+@cache
+def _fields() -> tuple[tuple[tuple[str, ...], dict[str, Any]], ...]:
+    """Every field of the extended release schema, by path (arrays are transparent), with its definition."""
+    schema = release_schema()
+    out: list[tuple[tuple[str, ...], dict[str, Any]]] = []
 
     def resolve(node: dict[str, Any]) -> dict[str, Any]:
         ref = node.get("$ref", "")
@@ -171,9 +248,7 @@ def merge_rules() -> MergeRules:
         for name, prop in node.get("properties", {}).items():
             prop = resolve(prop)
             here = (*path, name)
-            flags = frozenset(f for f in ("omitWhenMerged", "wholeListMerge") if prop.get(f))
-            if flags:
-                rules[here] = flags
+            out.append((here, prop))
             types = prop.get("type", [])
             types = [types] if isinstance(types, str) else types
             if "array" in types:
@@ -182,4 +257,4 @@ def merge_rules() -> MergeRules:
                 walk(prop, here, depth + 1)
 
     walk(schema, (), 0)
-    return rules
+    return tuple(out)
