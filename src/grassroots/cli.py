@@ -213,6 +213,10 @@ def cmd_export_ocds(args: argparse.Namespace) -> int:
     if args.call and calls.count() < len(set(args.call)):
         print("no public call for some of: " + ", ".join(args.call), file=sys.stderr)
         return 2
+    if not calls.exists():
+        wanted = " ".join([f"--year {args.year}"] * (args.year is not None) + [f"--call {c}" for c in args.call or ()])
+        print(f"nothing to export: no public call{' matches ' + wanted if wanted else ''}", file=sys.stderr)
+        return 2
     years = sorted(set(calls.values_list("program__fiscal_year", flat=True))) if args.by_year else [args.year]
 
     def progress(done: int, total: int, releases: int) -> None:

@@ -154,10 +154,11 @@ def test_nothing_personal_is_published(exported: dict[str, Any]) -> None:
     for name in {*exported["people"], *exported["reviewers"], *exported["team"]}:
         assert name not in text
     compiled = {r["ocid"]: r["compiledRelease"] for r in exported["records"]["records"]}
-    # Scores only as the panel's aggregate, and only once the panel has closed: the open call has no bids.
+    # Scores only as the panel's aggregate on the publicised awards; the open call has no bids.
     decided = compiled[exported["decided"]]
+    assert all("汇总得分" in a["description"] for a in decided["awards"])
     measures = {s["measure"] for s in decided["bids"]["statistics"]}
-    assert "aggregateScore" in measures
+    assert measures <= schemas.codelists()["bidStatistics.csv"] and "bids" in measures
     assert "bids" not in compiled[exported["open"]]
 
 

@@ -1,20 +1,23 @@
 """Building OCDS 1.1.5 releases, records and packages from plain data (no Django).
 
-One call is one contracting process (one ocid). Its releases, each with a stable id `<ocid>-<stage>`:
+One call is one contracting process (one ocid). Releases are immutable: each has a stable id
+`<ocid>-<stage>`, is dated when its state change happened (a model's date, or the audit log's moment of it),
+never when it was exported, and says what changed at that moment only, so that every later export
+repeats it unchanged and a new stage adds a new release:
 
 - `planning`: the program and envelope the call draws on (`planning.budget`: the program's funds reserved
   for the call; the budget's project is the program);
 - `tender`: the call (value = program funds plus the street's matching funds, period, method, criteria);
   `tenderCancellation` when it was cancelled;
-- `tenderUpdate` at the close of submissions: the joint applications as bids (bids extension), each with
-  the lead agency and its partner communities as tenderers; once the panel has closed, the panel's
-  aggregate score of each bid and summary statistics (never a reviewer or a reviewer's own marks);
-- `award` when an award list goes into publicity, `awardUpdate` when it is decided (or
+- `tenderUpdate` once the call's first award list is publicised (no competitor sees another's application
+  before the awards): the joint applications as bids (bids extension), each with the lead agency and its
+  partner communities as tenderers, and summary statistics (codes of the extension's codelist);
+- `award` when an award list's publicity begins (with the panel's aggregate score and the rank of each
+  award: never a reviewer or a reviewer's own marks), `awardUpdate` when it is decided (or
   `awardCancellation` when it is withdrawn);
-- `contract` when a contract is signed (pending while it is a draft);
-- `implementation` on each day a tranche is paid or a milestone accepted: payments as transactions
-  (payer: the department, payee: the agency) and the milestones as of that day; `contractTermination`
-  once the contract is completed or terminated.
+- `contract` when a contract is signed (a draft is not public);
+- `implementation` for each payment made (a transaction; payer: the department, payee: the agency) and
+  each milestone accepted; `contractTermination` once the contract is completed or terminated.
 
 Parties are identified by the unified social credit code under the org-id.guide scheme `CN-USCI`; amounts
 are in CNY; dates carry the time zone. Nothing personal is published: no residents, beneficiaries,
@@ -58,8 +61,6 @@ class Bid:
     partners: tuple[Org, ...]
     requested: Decimal
     submitted_at: datetime | None
-    score: Decimal | None = None
-    rank: int | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ class Award:
     state: str  # proposed / confirmed / revoked
     supplier: Org
     category: tuple[str, str]  # code, name
+    score: Decimal | None = None  # the panel's aggregate
+    rank: int | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,7 @@ class AwardList:
     publicity_until: date | None
     decided_on: date | None
     awards: tuple[Award, ...]
+    withdrawn_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,7 @@ class Contract:
     category: tuple[str, str]
     milestones: tuple[Milestone, ...]
     payments: tuple[Payment, ...]
-    ended_on: date | None = None  # when it was completed or terminated, where known
+    ended_at: datetime | None = None  # when it was completed or terminated (audit log), where known
 
 
 @dataclass(frozen=True)
@@ -141,7 +145,8 @@ class Process:
     buyer: Org
     procuring: Org
     bids: tuple[Bid, ...] = ()
-    panel_closed: bool = False
+    bids_from: date | None = None  # when the bids became public: the first publicised award list's publicity
+    cancelled_at: datetime | None = None  # when the call was cancelled (audit log), where known
     award_lists: tuple[AwardList, ...] = ()
     contracts: tuple[Contract, ...] = ()
 
@@ -326,16 +331,6 @@ def _bids(p: Process, zone: ZoneInfo, when: str) -> dict[str, Any]:
                 "currency": CURRENCY,
             },
         ]
-    if p.panel_closed:
-        # Only the panel's aggregate (no reviewer, no reviewer's own marks), and only once the panel closed.
-        for bid in p.bids:
-            if bid.score is not None:
-                note = f"评审委员会对投标 {bid.id} 的汇总得分（满分100）"
-                if bid.rank is not None:
-                    note += f"，排名第{bid.rank}"
-                statistics.append(
-                    {"id": f"score-{bid.id}", "measure": "aggregateScore", "value": float(bid.score), "notes": note}
-                )
     return {"details": details, "statistics": statistics}
 
 
@@ -361,10 +356,15 @@ def _award(award: Award, status: str, zone: ZoneInfo, day: date | None) -> dict[
     }
     if day:
         entry["date"] = day_start(day, zone)
+    if award.score is not None:
+        # Only the panel's aggregate (no reviewer, no reviewer's own marks), as the award list publishes it.
+        note = f"评审委员会汇总得分 {award.score}（满分100）"
+        entry["description"] = note + (f"，排名第{award.rank}" if award.rank is not None else "")
     return entry
 
 
-def _milestones(contract: Contract, zone: ZoneInfo, as_of: date | None) -> list[dict[str, Any]]:
+def _milestones(contract: Contract, zone: ZoneInfo) -> list[dict[str, Any]]:
+    """The milestones as signed: each is met later by a release of its own."""
     return [
         {
             "id": m.kind,
@@ -372,12 +372,7 @@ def _milestones(contract: Contract, zone: ZoneInfo, as_of: date | None) -> list[
             "title": m.title,
             "type": "reporting",
             "dueDate": day_end(m.due_on, zone),
-            "status": "met" if m.accepted_on and (as_of is None or m.accepted_on <= as_of) else "scheduled",
-            **(
-                {"dateMet": day_start(m.accepted_on, zone)}
-                if m.accepted_on and (as_of is None or m.accepted_on <= as_of)
-                else {}
-            ),
+            "status": "scheduled",
         }
         for m in contract.milestones
     ]
@@ -408,20 +403,20 @@ def releases_of(p: Process, zone: ZoneInfo) -> list[dict[str, Any]]:
         {"buyer": reference(p.buyer), "tender": _tender(p, zone)},
         [(p.buyer, "buyer"), (p.procuring, "procuringEntity")],
     )
-    closed = day_end(p.closes_on, zone)
     if p.state == "cancelled":
         b.add(
             "tenderCancellation",
-            closed,
+            moment(p.cancelled_at, zone) if p.cancelled_at else day_end(p.closes_on, zone),
             ["tenderCancellation"],
             {"tender": {"id": p.reference, "status": "cancelled"}},
             [],
         )
-    if p.bids and p.state in ("review", "awarding", "decided", "cancelled"):
+    if p.bids and p.bids_from:
         tenderers = {o.party_id: o for bid in p.bids for o in (bid.lead, *bid.partners)}
+        published = day_start(p.bids_from, zone)
         b.add(
             "bids",
-            closed,
+            published,
             ["tenderUpdate"],
             {
                 "tender": {
@@ -429,7 +424,7 @@ def releases_of(p: Process, zone: ZoneInfo) -> list[dict[str, Any]]:
                     "numberOfTenderers": len(tenderers),
                     "tenderers": [reference(o) for o in tenderers.values()],
                 },
-                "bids": _bids(p, zone, closed),
+                "bids": _bids(p, zone, published),
             },
             [(o, "tenderer") for o in tenderers.values()],
         )
@@ -467,7 +462,9 @@ def releases_of(p: Process, zone: ZoneInfo) -> list[dict[str, Any]]:
             cancelled = [_award(a, "cancelled", zone, None) for a in award_list.awards]
             b.add(
                 f"withdrawal-{award_list.key}",
-                day_end(award_list.publicity_until or award_list.publicity_from, zone),
+                moment(award_list.withdrawn_at, zone)
+                if award_list.withdrawn_at
+                else day_end(award_list.publicity_until or award_list.publicity_from, zone),
                 ["awardCancellation"],
                 {"awards": cancelled},
                 suppliers,
@@ -492,41 +489,45 @@ def _contract_releases(b: _Builder, p: Process, c: Contract, zone: ZoneInfo) -> 
                 "classification": {"scheme": CATEGORY_SCHEME, "id": c.category[0], "description": c.category[1]},
             }
         ],
-        "implementation": {"milestones": _milestones(c, zone, c.signed_on or c.starts_on)},
+        "implementation": {"milestones": _milestones(c, zone)},
     }
     if c.signed_on:
         core["dateSigned"] = day_start(c.signed_on, zone)
     signed = c.signed_on or c.starts_on
     b.add(f"contract-{c.id}", day_start(signed, zone), ["contract"], {"contracts": [core]}, [(c.supplier, "supplier")])
-    days = sorted({pay.paid_on for pay in c.payments} | {m.accepted_on for m in c.milestones if m.accepted_on})
-    for day in days:
-        paid = [pay for pay in c.payments if pay.paid_on <= day]
-        implementation = {
-            "transactions": [
-                {
-                    "id": pay.id,
-                    "date": day_start(pay.paid_on, zone),
-                    "value": value(pay.amount),
-                    "payer": reference(p.buyer),
-                    "payee": reference(c.supplier),
-                }
-                for pay in paid
-            ],
-            "milestones": _milestones(c, zone, day),
+    for pay in c.payments:
+        transaction = {
+            "id": pay.id,
+            "date": day_start(pay.paid_on, zone),
+            "value": value(pay.amount),
+            "payer": reference(p.buyer),
+            "payee": reference(c.supplier),
         }
-        roles = [(p.buyer, "payer"), (c.supplier, "payee")] if paid else []
         b.add(
-            f"implementation-{c.id}-{day:%Y%m%d}",
-            day_end(day, zone),
+            f"payment-{c.id}-{pay.id}",
+            day_end(pay.paid_on, zone),
             ["implementation"],
-            {"contracts": [{"id": c.id, "awardID": c.award_id, "implementation": implementation}]},
-            roles,
+            {"contracts": [{"id": c.id, "awardID": c.award_id, "implementation": {"transactions": [transaction]}}]},
+            [(p.buyer, "payer"), (c.supplier, "payee")],
+        )
+    for m in c.milestones:
+        if m.accepted_on is None:
+            continue
+        met = {"id": m.kind, "status": "met", "dateMet": day_start(m.accepted_on, zone)}
+        b.add(
+            f"milestone-{c.id}-{m.kind}",
+            day_end(m.accepted_on, zone),
+            ["implementation"],
+            {"contracts": [{"id": c.id, "awardID": c.award_id, "implementation": {"milestones": [met]}}]},
+            [],
         )
     if c.state in ("completed", "terminated"):
-        ended = c.ended_on or (days[-1] if days else c.ends_on)
+        last = max(
+            [pay.paid_on for pay in c.payments] + [m.accepted_on for m in c.milestones if m.accepted_on], default=None
+        )
         b.add(
             f"end-{c.id}",
-            day_end(max(ended, days[-1]) if days else ended, zone),
+            moment(c.ended_at, zone) if c.ended_at else day_end(last or c.ends_on, zone),
             ["contractTermination"],
             {"contracts": [{"id": c.id, "awardID": c.award_id, "status": CONTRACT_STATUS[c.state]}]},
             [],

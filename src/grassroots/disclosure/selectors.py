@@ -4,6 +4,9 @@ Public (information a purchaser of public services owes the public):
 - programs once opened, calls once opened (a draft is the office's own business);
 - an award list once its publicity period has begun (公示), and after the decision; the applications
   on it (title, lead agency, partner communities, category, score, rank, amount), revoked awards aside;
+  in the open data, the call's handed-in applications as bids (lead, partners, amount, status) from the
+  same moment on — never before, since no competitor may see another's application before the awards —
+  and a list withdrawn after its publicity began stays in the open data's history, withdrawn;
 - contracts once signed: parties, amount, term, budget lines, milestones, tranches and payments, and
   what was delivered and spent, as totals only;
 - accepted evaluations: kind, evaluator, score, grade and the points of each top-level dimension;
@@ -24,7 +27,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,8 +39,9 @@ from django.utils import timezone, translation
 
 from grassroots.applications.models import Application, BudgetHead, ServiceKind
 from grassroots.awards.models import Award, AwardList
-from grassroots.contracts.models import ChangeRequest, Contract, ContractLine, Milestone, Payment, Tranche
+from grassroots.contracts.models import Contract, ContractLine, Milestone, Payment, Tranche
 from grassroots.contracts.selectors import with_paid
+from grassroots.core.models import AuditEvent
 from grassroots.core.money import ZERO, round_money, total
 from grassroots.delivery.models import Expenditure, ServiceRecord
 from grassroots.evaluation.models import Evaluation, EvaluationItem, Grade, PerformanceRecord
@@ -99,14 +103,19 @@ def categories_of(obj: Program | Call) -> list[ServiceCategory]:
 # --- award lists ---------------------------------------------------------------------------------
 
 
+def publicised(day: date, *, withdrawn: bool = False) -> Q:
+    """The rule of which award lists are public on `day`: once their publicity period has begun (公示), and
+    after the decision. With `withdrawn`, also the withdrawn lists whose publicity had begun (the open data
+    keeps their history; the caller checks they were withdrawn after it began)."""
+    states = [AwardList.State.PUBLICITY, AwardList.State.WITHDRAWN] if withdrawn else [AwardList.State.PUBLICITY]
+    return Q(state=AwardList.State.DECIDED) | Q(state__in=states, publicity_from__lte=day)
+
+
 def award_lists(today: date | None = None) -> QuerySet[AwardList]:
     """Award lists whose publicity has begun (a list proposed but not yet publicised is not public)."""
     day = today or timezone.localdate()
     return (
-        AwardList.objects.filter(
-            Q(state=AwardList.State.DECIDED) | Q(state=AwardList.State.PUBLICITY, publicity_from__lte=day),
-            call__in=calls(),
-        )
+        AwardList.objects.filter(publicised(day), call__in=calls())
         .select_related("call", "call__program", "call__issuer")
         .order_by("-publicity_from", "-pk")
     )
@@ -512,15 +521,39 @@ def _org(org: Organization) -> ocds.Org:
     return ocds.Org(uscc=org.uscc, name=org.name, address=org.address)
 
 
-def processes(calls: QuerySet[Call], chunk: int = 500) -> Iterator[ocds.Process]:
-    """Each call of `calls` as a `Process`, reading `chunk` calls at a time."""
+def processes(calls: QuerySet[Call], chunk: int = 500, today: date | None = None) -> Iterator[ocds.Process]:
+    """Each call of `calls` as a `Process` as public on `today`, reading `chunk` calls at a time."""
     ids = list(calls.values_list("pk", flat=True))
+    day = today or timezone.localdate()
     with translation.override(settings.LANGUAGE_CODE):
         for start in range(0, len(ids), chunk):
-            yield from _chunk(ids[start : start + chunk])
+            yield from _chunk(ids[start : start + chunk], day)
 
 
-def _chunk(ids: list[int]) -> list[ocds.Process]:
+def _moments(model: type[Any], pks: Iterable[int], actions: Sequence[str]) -> dict[int, datetime]:
+    """When each object took one of `actions` (a terminal state change), from the audit log: the day the event
+    carries where it was recorded after the fact (`on`, e.g. imported history; read as that day's end), else
+    when it was recorded. Releases are dated by these, never by the time of an export."""
+    keys = [str(pk) for pk in pks]
+    if not keys:
+        return {}
+    zone = ZoneInfo(settings.TIME_ZONE)
+    found: dict[int, datetime] = {}
+    for object_id, at, after in (
+        AuditEvent.objects.filter(
+            object_type=f"{model._meta.app_label}.{model._meta.model_name}", object_id__in=keys, action__in=actions
+        )
+        .order_by("seq")
+        .values_list("object_id", "at", "after")
+    ):
+        on = after.get("on") if isinstance(after, dict) else None
+        found[int(object_id)] = (
+            datetime.combine(date.fromisoformat(on), time(23, 59, 59), zone) if isinstance(on, str) else at
+        )
+    return found
+
+
+def _chunk(ids: list[int], day: date) -> list[ocds.Process]:
     calls = list(Call.objects.filter(pk__in=ids).select_related("program__department", "envelope", "issuer"))
     criteria: dict[int, list[tuple[str, Any]]] = defaultdict(list)
     for call_id, name, weight in Criterion.objects.filter(call_id__in=ids).values_list("call_id", "name", "weight"):
@@ -530,8 +563,33 @@ def _chunk(ids: list[int]) -> list[ocds.Process]:
         "call_id", "servicecategory__code", "servicecategory__name"
     ):
         categories[call_id].append((code, name))
+    zone = ZoneInfo(settings.TIME_ZONE)
+    # Award lists as the public rule has them (and withdrawn ones that had been public, with their withdrawal).
+    withdrawn_at = _moments(
+        AwardList,
+        AwardList.objects.filter(call_id__in=ids, state=AwardList.State.WITHDRAWN).values_list("pk", flat=True),
+        ["awardlist.withdrawn"],
+    )
+    award_lists = [
+        award_list
+        for award_list in AwardList.objects.filter(publicised(day, withdrawn=True), call_id__in=ids).order_by("pk")
+        if award_list.state != AwardList.State.WITHDRAWN
+        or award_list.pk not in withdrawn_at
+        or (
+            award_list.publicity_from
+            and award_list.publicity_from <= withdrawn_at[award_list.pk].astimezone(zone).date()
+        )
+    ]
+    # The bids are public from the first publicised list of their call on, never before.
+    bids_from: dict[int, date] = {}
+    for award_list in award_lists:
+        if award_list.publicity_from:
+            first = bids_from.get(award_list.call_id)
+            bids_from[award_list.call_id] = (
+                min(first, award_list.publicity_from) if first else award_list.publicity_from
+            )
     applications = list(
-        Application.objects.filter(call_id__in=ids)
+        Application.objects.filter(call_id__in=list(bids_from))
         .exclude(state=Application.State.DRAFT)
         .select_related("lead_agency")
         .order_by("pk")
@@ -543,14 +601,14 @@ def _chunk(ids: list[int]) -> list[ocds.Process]:
         .order_by("organization__uscc")
     ):
         partners[link.application_id].append(_org(link.organization))
-    award_lists = list(AwardList.objects.filter(call_id__in=ids).order_by("pk"))
     awards = list(
         Award.objects.filter(award_list__in=award_lists)
         .select_related("application__lead_agency", "application__category")
         .order_by("pk")
     )
     contracts = list(
-        Contract.objects.filter(award__in=awards)
+        Contract.objects.filter(award__in=awards, state__in=SIGNED)
+        .filter(Q(signed_on__isnull=True) | Q(signed_on__lte=day))
         .select_related("agency", "category", "award__award_list")
         .order_by("pk")
     )
@@ -559,17 +617,17 @@ def _chunk(ids: list[int]) -> list[ocds.Process]:
         milestones[milestone.contract_id].append(milestone)
     payments: dict[int, list[tuple[int, int, Any, Any]]] = defaultdict(list)
     for pk, contract_id, position, paid_on, amount in (
-        Payment.objects.filter(tranche__contract__in=contracts)
+        Payment.objects.filter(tranche__contract__in=contracts, paid_on__lte=day)
         .order_by("tranche__position")
         .values_list("pk", "tranche__contract_id", "tranche__position", "paid_on", "amount")
     ):
         payments[contract_id].append((pk, position, paid_on, amount))
-    ended: dict[int, datetime] = {
-        contract_id: when
-        for contract_id, when in ChangeRequest.objects.filter(
-            contract__in=contracts, kind=ChangeRequest.Kind.TERMINATION, state=ChangeRequest.State.APPLIED
-        ).values_list("contract_id", "requested_at")
-    }
+    ended = _moments(
+        Contract,
+        [c.pk for c in contracts if c.state != Contract.State.ACTIVE],
+        ["contract.completed", "contract.terminated"],
+    )
+    cancelled = _moments(Call, [c.pk for c in calls if c.state == Call.State.CANCELLED], ["call.cancelled"])
     ids_of = _ids(
         ids,
         [a.pk for a in applications],
@@ -577,7 +635,6 @@ def _chunk(ids: list[int]) -> list[ocds.Process]:
         [pk for rows in payments.values() for pk, *_rest in rows],
     )
     programs = _program_keys({c.program_id for c in calls})
-    zone = ZoneInfo(settings.TIME_ZONE)
     prefix = ocid_prefix()
 
     bid_id = {a.pk: ids_of.get(("bid", a.pk), a.reference) for a in applications}
@@ -623,6 +680,8 @@ def _chunk(ids: list[int]) -> list[ocds.Process]:
                 envelope_amount=call.envelope.amount if call.envelope else None,
                 buyer=_org(program.department),
                 procuring=_org(call.issuer),
+                cancelled_at=cancelled.get(call.pk),
+                bids_from=bids_from.get(call.pk),
                 bids=tuple(
                     ocds.Bid(
                         id=bid_id[a.pk],
@@ -631,12 +690,9 @@ def _chunk(ids: list[int]) -> list[ocds.Process]:
                         partners=tuple(partners[a.pk]),
                         requested=a.requested,
                         submitted_at=a.submitted_at,
-                        score=a.score,
-                        rank=a.rank,
                     )
                     for a in by_call_apps[call.pk]
                 ),
-                panel_closed=call.state in (Call.State.AWARDING, Call.State.DECIDED),
                 award_lists=tuple(
                     ocds.AwardList(
                         key=str(award_list.pk),
@@ -644,6 +700,7 @@ def _chunk(ids: list[int]) -> list[ocds.Process]:
                         publicity_from=award_list.publicity_from,
                         publicity_until=award_list.publicity_until,
                         decided_on=award_list.decided_on,
+                        withdrawn_at=withdrawn_at.get(award_list.pk),
                         awards=tuple(
                             ocds.Award(
                                 id=award_id[a.pk],
@@ -653,6 +710,8 @@ def _chunk(ids: list[int]) -> list[ocds.Process]:
                                 state=a.state,
                                 supplier=_org(a.application.lead_agency),
                                 category=(a.application.category.code, a.application.category.name),
+                                score=a.application.score,
+                                rank=a.application.rank,
                             )
                             for a in by_list[award_list.pk]
                         ),
@@ -672,14 +731,19 @@ def _chunk(ids: list[int]) -> list[ocds.Process]:
                         supplier=_org(c.agency),
                         category=(c.category.code, c.category.name),
                         milestones=tuple(
-                            ocds.Milestone(m.kind, str(m.get_kind_display()), m.due_on, m.accepted_on)
+                            ocds.Milestone(
+                                m.kind,
+                                str(m.get_kind_display()),
+                                m.due_on,
+                                m.accepted_on if m.accepted_on and m.accepted_on <= day else None,
+                            )
                             for m in milestones[c.pk]
                         ),
                         payments=tuple(
                             ocds.Payment(ids_of.get(("payment", pk), f"tranche-{position}"), paid_on, amount)
                             for pk, position, paid_on, amount in payments[c.pk]
                         ),
-                        ended_on=ended[c.pk].astimezone(zone).date() if c.pk in ended else None,
+                        ended_at=ended.get(c.pk),
                     )
                     for c in by_call_contracts[call.pk]
                 ),
