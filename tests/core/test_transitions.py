@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.apps import apps
 
@@ -29,6 +31,16 @@ def test_a_legal_transition_saves_the_state_and_the_fields_and_audits_them(world
     assert (event.action, event.reason) == ("program.closed", "year over")
     assert event.before == {"state": "open", "title": "2025年社区服务项目"}
     assert event.after == {"state": "closed", "title": "旧"}
+
+
+def test_a_change_recorded_after_the_fact_carries_the_day_it_happened(world: w.World) -> None:
+    program = w.open_program(world)
+    transition(program, Program.State.CLOSED, actor=world.dept_officer, on=date(2024, 12, 31))
+    event = AuditEvent.objects.order_by("-seq").first()
+    assert event is not None and event.after == {"state": "closed", "on": "2024-12-31"}
+    assert event.at.date() != date(2024, 12, 31)  # the log's own time is when it was written
+    program.refresh_from_db()
+    assert program.state == Program.State.CLOSED
 
 
 def test_an_illegal_transition_names_both_states_and_changes_nothing(world: w.World) -> None:

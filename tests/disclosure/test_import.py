@@ -16,7 +16,10 @@ from grassroots import cli
 from grassroots.applications.models import Application
 from grassroots.awards.models import Award
 from grassroots.contracts.models import Contract, Payment, Tranche
+from grassroots.core import audit
+from grassroots.core.audit import object_label
 from grassroots.core.errors import Forbidden
+from grassroots.core.models import AuditEvent
 from grassroots.core.uscc import make_uscc
 from grassroots.disclosure import services
 from grassroots.disclosure.models import OcdsLink
@@ -182,7 +185,6 @@ def test_what_cannot_be_mapped_is_reported_and_the_rest_imported(staff: Any) -> 
     contract = data["releases"][2]["contracts"][0]
     contract["implementation"]["transactions"] += [
         {"id": "t3", "date": "2025-09-01T00:00:00+08:00", "value": cny(24000)},  # third tranche: fine
-        {"id": "t4", "date": "2025-10-01T00:00:00+08:00", "value": cny(100)},  # a fourth: one per tranche
     ]
 
     report = services.import_package(staff, as_bytes(data))
@@ -190,24 +192,100 @@ def test_what_cannot_be_mapped_is_reported_and_the_rest_imported(staff: Any) -> 
     reasons = {u.where: u.reason for u in report.unmapped}
     assert "unified social credit code" in reasons["NO-CODE"]
     assert "not CNY" in reasons["bids.details[3].value"]
-    assert "one payment per tranche" in reasons["contracts[C-1].transactions[t4]"]
     assert Payment.objects.count() == 3 and Application.objects.count() == 1
 
 
-def test_awards_never_exceed_the_call_and_payments_never_the_contract(staff: Any) -> None:
-    data = package()
-    data["releases"][1]["awards"][0]["value"] = cny(150000)  # more than the call's 100,000
-    report = services.import_package(staff, as_bytes(data))
-    assert not Award.objects.exists() and not Contract.objects.exists()
-    assert any("beyond its budget" in u.reason for u in report.unmapped)
-
+def breaking(change: Any, suffix: str) -> dict[str, Any]:
+    """The package as another process (its own ocid) with `change` applied to its contract release."""
     data = package()
     for release in data["releases"]:
-        release["ocid"] = OCID + "-b"
-    data["releases"][2]["contracts"][0]["implementation"]["transactions"][1]["value"] = cny(70000)
-    report = services.import_package(staff, as_bytes(data))
-    assert list(Payment.objects.values_list("amount", flat=True)) == [24000]
-    assert any("beyond the contract amount" in u.reason for u in report.unmapped)
+        release["ocid"] = f"{OCID}-{suffix}"
+    change(data)
+    return data
+
+
+def add_transaction(amount: int) -> Any:
+    def change(data: dict[str, Any]) -> None:
+        transactions = data["releases"][2]["contracts"][0]["implementation"]["transactions"]
+        transactions.append(
+            {"id": f"t{len(transactions) + 1}", "date": "2025-10-01T00:00:00+08:00", "value": cny(amount)}
+        )
+
+    return change
+
+
+def set_value(path: tuple[Any, ...], amount: int) -> Any:
+    def change(data: dict[str, Any]) -> None:
+        node: Any = data["releases"]
+        for key in path:
+            node = node[key]
+        node["value"] = cny(amount)
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "where", "reason"),
+    [
+        (set_value((1, "awards", 0), 150000), "awards[0]", "beyond its budget"),  # more than the call's 100,000
+        (set_value((1, "awards", 0), -80000), "awards[0]", "must be positive"),
+        (set_value((2, "contracts", 0), 90000), "contracts[C-1]", "not within its award"),
+        (set_value((2, "contracts", 0, "implementation", "transactions", 1), 70000), "t2", "beyond the contract"),
+        (set_value((2, "contracts", 0, "implementation", "transactions", 1), 0), "t2", "must be positive"),
+        (add_transaction(24000), "t3", ""),  # a third tranche's payment is fine ...
+        (lambda d: (add_transaction(24000)(d), add_transaction(1)(d)), "t4", "one payment per tranche"),  # a fourth
+    ],
+    ids=[
+        "award beyond the call",
+        "negative award",
+        "contract beyond its award",
+        "payment beyond the contract",
+        "zero payment",
+        "third payment",
+        "fourth payment",
+    ],
+)
+def test_a_process_breaking_a_money_rule_is_not_imported_at_all(
+    staff: Any, change: Any, where: str, reason: str
+) -> None:
+    fine = services.import_package(staff, as_bytes(package()))  # another process, imported whole
+    before = (Call.objects.count(), Award.objects.count(), Contract.objects.count(), Payment.objects.count())
+    organizations, links = Organization.objects.count(), OcdsLink.objects.count()
+
+    report = services.import_package(staff, as_bytes(breaking(change, "b")))
+
+    if not reason:
+        assert report.processes == [f"{OCID}-b"] and Payment.objects.count() == before[3] + 3
+        return
+    assert report.processes == [] and fine.processes == [OCID]
+    [refusal] = [u for u in report.unmapped if "nothing of this process was imported" in u.reason]
+    assert refusal.ocid == f"{OCID}-b" and where in refusal.where and reason in refusal.reason
+    now = (Call.objects.count(), Award.objects.count(), Contract.objects.count(), Payment.objects.count())
+    assert now == before and OcdsLink.objects.count() == links and Organization.objects.count() == organizations
+    assert sum(report.created.values()) == 0 and f"{OCID}-b" in report.text()
+
+
+def test_imported_history_takes_legal_audited_transitions_dated_when_they_happened(staff: Any) -> None:
+    data = package()
+    data["releases"][1]["awards"][0]["date"] = "2025-03-10T09:00:00+08:00"
+    services.import_package(staff, as_bytes(data))
+    contract = Contract.objects.get()
+    award = Award.objects.get()
+
+    def days(obj: Any) -> list[tuple[str, str | None]]:
+        events = AuditEvent.objects.filter(object_type=object_label(obj), object_id=str(obj.pk)).order_by("seq")
+        return [(e.action, (e.after or {}).get("on")) for e in events]
+
+    assert days(award.award_list) == [
+        ("award_list.imported", None),
+        ("awardlist.publicity", "2025-03-10"),
+        ("awardlist.decided", "2025-03-10"),
+    ]
+    assert days(award) == [("award.imported", None), ("award.confirmed", "2025-03-10")]
+    assert days(contract) == [("contract.imported", None), ("contract.active", "2025-03-20")]
+    first = contract.tranches.get(position=1)
+    assert days(first) == [("tranche.payable", "2025-04-10"), ("tranche.paid", "2025-04-10")]
+    assert audit.verify().ok
 
 
 @pytest.mark.parametrize(

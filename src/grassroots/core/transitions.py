@@ -2,11 +2,14 @@
 
 A stateful model declares `state` with a `TextChoices` class and a `TRANSITIONS` table
 {from_state: {to_state, ...}}; `transition()` refuses anything else with a clear message and writes
-the audit event.
+the audit event. A change recorded after the fact (history imported from another system) names the day
+it happened with `on`: the event carries it, while the log's own time stays when it was written (the
+chain is append-only and in order).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, ClassVar, Protocol
 
 from django.db import models, transaction
@@ -38,8 +41,10 @@ def transition(
     actor: Any,
     reason: str = "",
     fields: dict[str, Any] | None = None,
+    on: date | None = None,
 ) -> None:
-    """Move `obj` to `to_state`, also setting `fields`, and audit it; refuse an illegal move."""
+    """Move `obj` to `to_state`, also setting `fields`, and audit it (with `on`, the day it happened, when
+    that was before it is recorded); refuse an illegal move."""
     model = type(obj)
     if not allowed(obj, to_state):
         raise IllegalTransition(
@@ -60,4 +65,5 @@ def transition(
             setattr(obj, name, value)
             after[name] = value
         obj.save(update_fields=list(after))
-        record(actor, f"{model._meta.model_name}.{to_state}", obj, before=before, after=after, reason=reason)
+        audited = after if on is None else {**after, "on": on}
+        record(actor, f"{model._meta.model_name}.{to_state}", obj, before=before, after=audited, reason=reason)

@@ -3,12 +3,18 @@
 A package is read and validated first (`mapping.read_package`): anything that is not JSON or not an OCDS
 1.1 package is refused and nothing is written. The whole import is one transaction. Each process becomes a
 program (by its budget's project), a call (by its ocid), applications (its bids), an award list and awards,
-contracts with their milestones and tranches, and payments (its transactions), under the rules the
-services enforce elsewhere: a call's awards never exceed its budget, a contract never exceeds its award,
-one payment per tranche and never beyond the contract; organizations are registered through
-`orgs.services` with a valid unified social credit code. Every object written gets an audit event and an
-`OcdsLink`, so importing the same package again creates nothing twice. What cannot be mapped is reported,
-not guessed.
+contracts with their milestones and tranches, and payments (its transactions). Organizations are registered
+through `orgs.services` with a valid unified social credit code. Every object written gets an audit event
+and an `OcdsLink`, so importing the same package again creates nothing twice. What cannot be mapped is
+reported, not guessed.
+
+Imported history takes the legal path: award lists, awards, contracts, milestones and tranches are created
+in their first state and moved on by `core.transitions.transition`, each step audited with the day it
+happened (`on`), as the stage's own services would have moved them. The money rules hold as the services
+enforce them elsewhere — no sum zero or negative, a call's awards never beyond its budget, a contract never
+beyond its award, one payment per tranche and never beyond the contract — and a process breaking one is
+imported not at all (its savepoint is rolled back) and reported as not mapped, so that no process is ever
+half in the books.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from grassroots.core.audit import record
 from grassroots.core.errors import RuleViolation
 from grassroots.core.money import ZERO, sum_of, total
 from grassroots.core.permissions import is_staff, require
+from grassroots.core.transitions import transition
 from grassroots.funding import services as funding_services
 from grassroots.funding.models import Call, Envelope, ProcurementMethod, Program, ServiceCategory
 from grassroots.orgs import services as org_services
@@ -68,6 +75,15 @@ def import_package(actor: Any, data: bytes | str) -> ImportReport:
         digest = hashlib.sha256(data if isinstance(data, bytes) else data.encode()).hexdigest()
         record(actor, "ocds.imported", ("disclosure.package", digest[:32]), after=report.as_data())
     return report
+
+
+class _Refused(Exception):
+    """A money rule the process breaks: nothing of it is imported."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(reason)
+        self.where = where
+        self.reason = reason
 
 
 def _key(*parts: str) -> str:
@@ -139,7 +155,28 @@ class _Importer:
     # --- a process -------------------------------------------------------------------------------
 
     def process(self, plan: ProcessPlan) -> None:
+        """One process in a savepoint: whole, or (breaking a money rule) not at all and reported."""
+        created, unchanged = dict(self.report.created), dict(self.report.unchanged)
+        skipped, orgs = len(self.report.unmapped), dict(self.orgs)
+        try:
+            with transaction.atomic():
+                self.import_process(plan)
+        except _Refused as refusal:
+            self.report.created.clear()
+            self.report.created.update(created)
+            self.report.unchanged.clear()
+            self.report.unchanged.update(unchanged)
+            del self.report.unmapped[skipped:]
+            self.orgs = orgs
+            self.report.skip(
+                plan.ocid,
+                refusal.where,
+                _("%(reason)s: nothing of this process was imported") % {"reason": refusal.reason},
+            )
+            return
         self.report.processes.append(plan.ocid)
+
+    def import_process(self, plan: ProcessPlan) -> None:
         call = self.linked(Call, plan.ocid, K.CALL, plan.ocid)
         if call is None:
             call = self.new_call(plan)
@@ -165,8 +202,7 @@ class _Importer:
                 return None
         budget = plan.total if plan.total is not None else plan.funds
         if budget is None or budget <= 0:
-            self.report.skip(plan.ocid, "tender.value", _("the process has no positive value in CNY"))
-            return None
+            raise _Refused("tender.value", _("the process has no positive value in CNY"))
         funds = min(plan.funds, budget) if plan.funds is not None and plan.funds > 0 else budget
         program = self.program(plan, department)
         envelope = None
@@ -200,7 +236,7 @@ class _Importer:
         self.link(call, plan.ocid, K.CALL, plan.ocid)
         return call
 
-    def grow(self, obj: Program | Envelope, field: str, amount: Decimal, plan: ProcessPlan) -> None:
+    def grow(self, obj: Program | Envelope | AwardList, field: str, amount: Decimal, plan: ProcessPlan) -> None:
         """An imported program or envelope is sized to what its imported calls draw from it: OCDS carries only
         each process's own budget."""
         before = getattr(obj, field)
@@ -332,20 +368,20 @@ class _Importer:
     # --- awards ----------------------------------------------------------------------------------
 
     def awards(self, plan: ProcessPlan, call: Call, applications: dict[str, Application]) -> dict[str, Award]:
+        """The process's awards on one award list, publicised from the first award's day and decided on the
+        last one's (OCDS has no publicity period): the list and each award go there by legal transitions."""
         awards: dict[str, Award] = {}
         if not plan.awards:
             return awards
+        days = [a.day for a in plan.awards if a.day]
+        publicised_on = min(days) if days else plan.day
+        decided_on = max(days) if days else plan.day
         award_list = self.linked(AwardList, plan.ocid, K.AWARD_LIST, plan.ocid)
         if award_list is None:
-            days = [a.day for a in plan.awards if a.day]
-            award_list = AwardList.objects.create(
-                call=call,
-                rule=call.award_rule,
-                publicity_from=min(days) if days else None,
-                decided_on=max(days) if days else None,
-            )
+            award_list = AwardList.objects.create(call=call, rule=call.award_rule)
             self.created(award_list, "award_list.imported", plan, {"call": call.pk})
             self.link(award_list, plan.ocid, K.AWARD_LIST, plan.ocid)
+        outcomes: list[tuple[Award, str, Any]] = []
         for index, award_plan in enumerate(plan.awards):
             where = f"awards[{index}]"
             existing = self.linked(Award, plan.ocid, K.AWARD, award_plan.id)
@@ -356,6 +392,8 @@ class _Importer:
             if award_plan.amount is None:
                 self.report.skip(plan.ocid, where, _("an award without a value in CNY"))
                 continue
+            if award_plan.amount <= 0:
+                raise _Refused(where, _("an award must be positive"))
             state = AWARD_STATES.get(award_plan.status, Award.State.REVOKED)
             application = applications.get(award_plan.bid_id or "")
             if application is None:
@@ -380,30 +418,47 @@ class _Importer:
             if state != Award.State.REVOKED:
                 live = sum_of(award_list.awards.exclude(state=Award.State.REVOKED), "amount")
                 if live + award_plan.amount > call.budget:
-                    self.report.skip(
-                        plan.ocid,
+                    raise _Refused(
                         where,
                         _("%(a)s would take the call's awards beyond its budget %(b)s")
                         % {"a": award_plan.amount, "b": call.budget},
                     )
-                    continue
-            award = Award.objects.create(
-                award_list=award_list, application=application, amount=award_plan.amount, state=state
-            )
-            self.created(award, "award.imported", plan, {"amount": award.amount, "state": state})
+            award = Award.objects.create(award_list=award_list, application=application, amount=award_plan.amount)
+            self.created(award, "award.imported", plan, {"amount": award.amount, "state": award.state})
             self.link(award, plan.ocid, K.AWARD, award_plan.id)
             awards[award_plan.id] = award
+            outcomes.append((award, state, award_plan.day))
         listed = list(award_list.awards.all())
-        states = {a.state for a in listed}
-        award_list.total = total(a.amount for a in listed if a.state != Award.State.REVOKED)
-        award_list.state = (
-            AwardList.State.DECIDED
-            if Award.State.CONFIRMED in states
-            else AwardList.State.PUBLICITY
-            if Award.State.PROPOSED in states
-            else AwardList.State.WITHDRAWN
-        )
-        award_list.save(update_fields=["total", "state"])
+        live_total = total(a.amount for a in listed if a.state != Award.State.REVOKED)
+        live_total -= total(award.amount for award, state, _day in outcomes if state == Award.State.REVOKED)
+        if award_list.state == AwardList.State.PROPOSED:
+            transition(
+                award_list,
+                AwardList.State.PUBLICITY,
+                actor=self.actor,
+                fields={"publicity_from": publicised_on, "publicity_until": decided_on, "total": live_total},
+                on=publicised_on,
+                reason=f"OCDS {plan.ocid}",
+            )
+        elif award_list.total != live_total:
+            self.grow(award_list, "total", live_total, plan)
+        for award, state, day in outcomes:
+            if state != Award.State.PROPOSED:
+                transition(award, state, actor=self.actor, on=day or decided_on, reason=f"OCDS {plan.ocid}")
+        states = {a.state for a in award_list.awards.all()}
+        if Award.State.CONFIRMED in states and award_list.state == AwardList.State.PUBLICITY:
+            transition(
+                award_list,
+                AwardList.State.DECIDED,
+                actor=self.actor,
+                fields={"decided_on": decided_on},
+                on=decided_on,
+                reason=f"OCDS {plan.ocid}",
+            )
+        elif states == {Award.State.REVOKED} and award_list.state == AwardList.State.PUBLICITY:
+            transition(
+                award_list, AwardList.State.WITHDRAWN, actor=self.actor, on=decided_on, reason=f"OCDS {plan.ocid}"
+            )
         return awards
 
     # --- contracts, milestones, tranches, payments -------------------------------------------------
@@ -423,6 +478,10 @@ class _Importer:
         self, plan: ProcessPlan, call: Call, c: mapping.ContractPlan, awards: dict[str, Award], where: str
     ) -> Contract | None:
         award = awards.get(c.award_id)
+        if award is not None and c.amount is not None and (c.amount <= 0 or c.amount > award.amount):
+            raise _Refused(
+                where, _("its value %(v)s is not within its award's %(a)s") % {"v": c.amount, "a": award.amount}
+            )
         if award is None or award.state != Award.State.CONFIRMED:
             self.report.skip(plan.ocid, where, _("its award %(a)s is not an imported active award") % {"a": c.award_id})
             return None
@@ -430,13 +489,6 @@ class _Importer:
             self.report.skip(plan.ocid, where, _("its award already has a contract"))
             return None
         amount = c.amount if c.amount is not None else award.amount
-        if amount <= 0 or amount > award.amount:
-            self.report.skip(
-                plan.ocid,
-                where,
-                _("its value %(v)s is not within its award's %(a)s") % {"v": amount, "a": award.amount},
-            )
-            return None
         application = award.application
         starts_on = c.starts_on or c.signed_on or plan.day
         ends_on = c.ends_on if c.ends_on and c.ends_on > starts_on else add_months(starts_on, 12) - timedelta(days=1)
@@ -451,8 +503,6 @@ class _Importer:
             amount=amount,
             starts_on=starts_on,
             ends_on=ends_on,
-            signed_on=c.signed_on,
-            state=Contract.State.ACTIVE if c.status == "active" or (ended and c.signed_on) else Contract.State.DRAFT,
         )
         contract.communities.set(application.communities.all())
         by_code = {m.code: m for m in c.milestones}
@@ -460,16 +510,14 @@ class _Importer:
         due = milestone_due_dates(starts_on, ends_on)
         amounts = funding_services.tranche_amounts(call.program, amount)
         percents = [Decimal(p) for p in call.program.tranche_percents]
+        met: list[tuple[Milestone, Any]] = []
         for position, kind in enumerate(MILESTONE_KINDS):
             given = by_code.get(kind) or (ordered.pop(0) if ordered else None)
             met_on = given.met_on if given else None
             milestone = Milestone.objects.create(
-                contract=contract,
-                kind=kind,
-                due_on=(given.due_on if given and given.due_on else due[position]),
-                state=Milestone.State.ACCEPTED if met_on else Milestone.State.PENDING,
-                accepted_on=met_on,
+                contract=contract, kind=kind, due_on=(given.due_on if given and given.due_on else due[position])
             )
+            met.append((milestone, met_on))
             Tranche.objects.create(
                 contract=contract,
                 milestone=milestone,
@@ -480,6 +528,27 @@ class _Importer:
             )
         self.created(contract, "contract.imported", plan, {"amount": amount, "award": award.pk, "status": c.status})
         self.link(contract, plan.ocid, K.CONTRACT, c.id)
+        reason = f"OCDS {plan.ocid}"
+        if c.status == "active" or (ended and c.signed_on):
+            transition(
+                contract,
+                Contract.State.ACTIVE,
+                actor=self.actor,
+                fields={"signed_on": c.signed_on},
+                on=c.signed_on,
+                reason=reason,
+            )
+        for milestone, met_on in met:
+            if met_on:
+                transition(milestone, Milestone.State.SUBMITTED, actor=self.actor, on=met_on, reason=reason)
+                transition(
+                    milestone,
+                    Milestone.State.ACCEPTED,
+                    actor=self.actor,
+                    fields={"accepted_on": met_on},
+                    on=met_on,
+                    reason=reason,
+                )
         return contract
 
     def payments(self, plan: ProcessPlan, contract: Contract, c: mapping.ContractPlan, where: str) -> None:
@@ -490,23 +559,19 @@ class _Importer:
                 continue
             here = f"{where}.transactions[{txn.id}]"
             if txn.amount <= 0:
-                self.report.skip(plan.ocid, here, _("a payment must be positive"))
-                continue
+                raise _Refused(here, _("a payment must be positive"))
             tranche = self.tranche_for(contract, txn.id)
             if tranche is None:
-                self.report.skip(
-                    plan.ocid, here, _("every tranche of the contract is already paid: one payment per tranche")
-                )
-                continue
+                raise _Refused(here, _("every tranche of the contract is already paid: one payment per tranche"))
             already = paid_total(contract)
             if already + txn.amount > contract.amount:
-                self.report.skip(
-                    plan.ocid,
+                raise _Refused(
                     here,
                     _("paying %(a)s would take payments beyond the contract amount %(c)s")
                     % {"a": txn.amount, "c": contract.amount},
                 )
-                continue
+            if contract.state != Contract.State.ACTIVE:
+                raise _Refused(here, _("a payment on a contract that was not signed"))
             payment = Payment.objects.create(
                 tranche=tranche,
                 idempotency_key=_key(plan.ocid, c.id, txn.id),
@@ -514,8 +579,12 @@ class _Importer:
                 paid_on=txn.day,
                 paid_by=self.actor if getattr(self.actor, "pk", None) else None,
             )
-            tranche.payable, tranche.state = txn.amount, Tranche.State.PAID
-            tranche.save(update_fields=["payable", "state"])
+            reason = f"OCDS {plan.ocid}"
+            if tranche.state == Tranche.State.PLANNED:
+                transition(tranche, Tranche.State.PAYABLE, actor=self.actor, on=txn.day, reason=reason)
+            transition(
+                tranche, Tranche.State.PAID, actor=self.actor, fields={"payable": txn.amount}, on=txn.day, reason=reason
+            )
             record(
                 self.actor,
                 "payment.imported",
@@ -541,30 +610,37 @@ class _Importer:
 
     def settle(self, plan: ProcessPlan, contract: Contract, c: mapping.ContractPlan) -> None:
         """Tranches and the contract's state as the process says: an accepted milestone's tranche is payable;
-        an ended contract withholds what it did not pay and is completed, or terminated if it stopped short."""
+        an ended contract withholds what it did not pay and is completed, or terminated if it stopped short
+        (on its last payment's or milestone's day: a compiled release does not say when it ended)."""
         ended = c.status in ("terminated", "cancelled")
+        reason = f"OCDS {plan.ocid}"
         for tranche in (
             Tranche.objects.filter(contract=contract).exclude(state=Tranche.State.PAID).select_related("milestone")
         ):
-            if ended:
-                tranche.state = Tranche.State.WITHHELD
-            elif tranche.milestone.state == Milestone.State.ACCEPTED and tranche.state == Tranche.State.PLANNED:
-                tranche.state, tranche.payable = Tranche.State.PAYABLE, tranche.planned
-            tranche.save(update_fields=["state", "payable"])
+            if ended and tranche.state != Tranche.State.WITHHELD:
+                transition(tranche, Tranche.State.WITHHELD, actor=self.actor, reason=reason)
+            elif (
+                not ended
+                and tranche.milestone.state == Milestone.State.ACCEPTED
+                and tranche.state == Tranche.State.PLANNED
+            ):
+                transition(
+                    tranche,
+                    Tranche.State.PAYABLE,
+                    actor=self.actor,
+                    fields={"payable": tranche.planned},
+                    on=tranche.milestone.accepted_on,
+                    reason=reason,
+                )
         if ended and contract.state in (Contract.State.DRAFT, Contract.State.ACTIVE):
             finished = all(m.state == Milestone.State.ACCEPTED for m in contract.milestones.all())
-            before = contract.state
-            contract.state = (
+            days = [t.day for t in c.transactions] + [m.met_on for m in c.milestones if m.met_on]
+            transition(
+                contract,
                 Contract.State.COMPLETED
                 if finished and contract.state == Contract.State.ACTIVE
-                else Contract.State.TERMINATED
-            )
-            contract.save(update_fields=["state"])
-            record(
-                self.actor,
-                f"contract.{contract.state}",
-                contract,
-                before={"state": before},
-                after={"state": contract.state},
-                reason=f"OCDS {plan.ocid}",
+                else Contract.State.TERMINATED,
+                actor=self.actor,
+                on=min(max(days), plan.day) if days else plan.day,
+                reason=reason,
             )
