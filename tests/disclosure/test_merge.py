@@ -155,3 +155,27 @@ def test_every_bid_status_the_export_writes_is_a_code() -> None:
     from grassroots.disclosure import ocds
 
     assert set(ocds.BID_STATUS.values()) <= schemas.codelists()["bidStatus.csv"]
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        release(1),
+        {**release(1), "date": "2025-02-30T00:00:00+08:00", "tag": ["bogus"]},
+        {**release(1), "date": "2025-01-01T00:00:00"},
+        release(
+            1, bids={"details": [{"id": "b", "status": "shortlisted", "value": {"amount": "1", "currency": "CNY"}}]}
+        ),
+        release(1, awards=[{"id": "a", "status": "active", "value": {"amount": 1, "currency": "RMB"}}]),
+        {**release(1), "parties": [{"id": "p", "roles": ["buyer"], "details": {"url": "not a uri"}}]},
+        {"id": "no ocid", "tag": "tender"},
+    ],
+)
+def test_the_fast_validator_reports_what_jsonschema_reports(document: dict[str, Any]) -> None:
+    """jsonschema-rs validates the exports; it finds the same places wrong as Python's jsonschema."""
+    fast = schemas._validator(schemas.RELEASE_SCHEMA_URL)
+    slow = schemas._validator(schemas.RELEASE_SCHEMA_URL, fast=False)
+    assert type(fast) is not type(slow)
+    assert sorted(e.path for e in schemas._errors(fast, document, 50)) == sorted(
+        e.path for e in schemas._errors(slow, document, 50)
+    )

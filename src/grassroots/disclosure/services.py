@@ -430,7 +430,7 @@ class _Importer:
             outcomes.append((award, state, award_plan.day))
         listed = list(award_list.awards.all())
         live_total = total(a.amount for a in listed if a.state != Award.State.REVOKED)
-        live_total -= total(award.amount for award, state, _day in outcomes if state == Award.State.REVOKED)
+        live_total -= total(award.amount for award, outcome, _day in outcomes if outcome == Award.State.REVOKED)
         if award_list.state == AwardList.State.PROPOSED:
             transition(
                 award_list,
@@ -442,9 +442,9 @@ class _Importer:
             )
         elif award_list.total != live_total:
             self.grow(award_list, "total", live_total, plan)
-        for award, state, day in outcomes:
-            if state != Award.State.PROPOSED:
-                transition(award, state, actor=self.actor, on=day or decided_on, reason=f"OCDS {plan.ocid}")
+        for award, outcome, day in outcomes:
+            if outcome != Award.State.PROPOSED:
+                transition(award, outcome, actor=self.actor, on=day or decided_on, reason=f"OCDS {plan.ocid}")
         states = {a.state for a in award_list.awards.all()}
         if Award.State.CONFIRMED in states and award_list.state == AwardList.State.PUBLICITY:
             transition(
