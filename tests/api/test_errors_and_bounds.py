@@ -10,8 +10,8 @@ from urllib.parse import quote
 import pytest
 from django.test import Client
 
-from grassroots.api import selectors as api_selectors
 from grassroots.orgs.models import Person
+from grassroots.orgs.selectors import social_workers_of
 from tests import world as w
 
 from .conftest import Stage, client_for
@@ -187,7 +187,7 @@ def test_a_fault_of_ours_is_a_json_500(stage: Stage, monkeypatch: pytest.MonkeyP
 
 def test_me_lists_no_social_worker_whose_login_is_deactivated(stage: Stage, world: w.World) -> None:
     agency = world.agencies[0]
-    workers = list(api_selectors.colleagues_of(agency))
+    workers = list(social_workers_of(agency))
     gone = next(p for p in workers if p.user_id is not None)
     gone.user.is_active = False
     gone.user.save()
