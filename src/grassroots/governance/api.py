@@ -126,8 +126,8 @@ def get_metrics(request: HttpRequest, query: Query[MetricsQuery]) -> Any:
         raise BadQuery(_("The first year comes after the last."), "first", "last")
     if last - first >= MOST_YEARS:
         raise BadQuery(_("At most %(n)d years at a time.") % {"n": MOST_YEARS}, "first", "last")
-    pk = street if street is not None else department
-    kind = OrgKind.STREET if street is not None else OrgKind.DEPARTMENT
+    pk, kind = (street, OrgKind.STREET) if street is not None else (department, OrgKind.DEPARTMENT)
+    assert pk is not None  # one of the two, checked above
     org = selectors.jurisdictions().filter(pk=pk, kind=kind).first()
     if org is None:
         if street is not None:
