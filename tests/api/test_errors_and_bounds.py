@@ -196,3 +196,14 @@ def test_me_lists_no_social_worker_whose_login_is_deactivated(stage: Stage, worl
     assert gone.pk not in listed
     assert listed == {p.pk for p in workers} - {gone.pk}
     assert Person.objects.filter(pk=gone.pk).exists()  # still a person of the agency's history
+
+
+def test_an_unknown_category_in_a_body_is_a_400_naming_it(stage: Stage, world: w.World) -> None:
+    from .test_write_permissions import _application
+
+    body = _application(world, stage) | {"category": "no-such-category"}
+    response = client_for(world.managers[0]).post(
+        "/api/applications", body, content_type="application/json", headers={"Accept-Language": "en"}
+    )
+    error = error_body(response, 400, "rule_violation")
+    assert error["detail"] == "Unknown service category: no-such-category"
