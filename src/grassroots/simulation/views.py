@@ -24,7 +24,7 @@ from grassroots.web.refusals import refused
 from . import params, selectors, services
 from .forms import ComparisonForm
 from .models import SimulationRun
-from .plots import CJK_FONT, metrics_figure
+from .plots import cjk_font, metrics_figure
 
 
 def _allowed(request: HttpRequest) -> None:
@@ -136,7 +136,7 @@ def simulation_plot(request: HttpRequest, pk: int) -> HttpResponse:
         f"A · {run.left_scenario}": run.results["left"]["per_year"],
         f"B · {run.right_scenario}": run.results["right"]["per_year"],
     }
-    if CJK_FONT or not (get_language() or "").startswith("zh"):
+    if not (get_language() or "").startswith("zh") or cjk_font():
         png = metrics_figure(series, label=lambda m: str(SHOWN[m.name].label), year_label=_("year"))
     else:  # no font with Chinese glyphs on this machine: the plot keeps the English labels
         png = metrics_figure(series)
