@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 
 from grassroots.awards import allocation
 from grassroots.evaluation import grading
+from grassroots.funding import schedule
 from grassroots.funding.models import default_grade_factors, default_tranches
 from grassroots.governance import metrics
 from grassroots.simulation import model, params
@@ -76,6 +78,10 @@ def test_withheld_money_follows_the_grade_rule() -> None:
 def test_the_platforms_payment_schedule_and_grade_rule_are_the_ones_used() -> None:
     assert [str(p) for p in model.TRANCHE_PERCENTS] == default_tranches()
     assert default_grade_factors() == model.GRADE_FACTORS
+    # one definition, not two equal copies: the model reads funding.schedule itself
+    assert model.schedule is schedule and model.GRADE_FACTORS is schedule.GRADE_FACTORS
+    source = Path(model.__file__).read_text(encoding="utf-8")
+    assert "(30, 40, 30)" not in source and '"0.80"' not in source
 
 
 def test_grades_follow_the_grading_boundaries() -> None:

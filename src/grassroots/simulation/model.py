@@ -28,14 +28,15 @@ from numpy.typing import NDArray
 
 from grassroots.awards import allocation
 from grassroots.evaluation import grading
+from grassroots.funding import schedule
 from grassroots.governance import metrics
 
 from .params import EVALUATION_WEIGHTS, STRATEGIES, Value
 
-#: The platform's default payment schedule and final-grade rule (funding.models.default_tranches and
-#: default_grade_factors; a test keeps them equal): the last tranche is scaled by the final grade.
-TRANCHE_PERCENTS = (30, 40, 30)
-GRADE_FACTORS = {"excellent": "1.00", "good": "1.00", "pass": "0.80", "fail": "0.00"}
+#: The platform's payment schedule and final-grade rule (`funding.schedule`, the programs' defaults): the
+#: last tranche is scaled by the final grade.
+TRANCHE_PERCENTS = tuple(int(p) for p in schedule.TRANCHE_PERCENTS)
+GRADE_FACTORS = schedule.GRADE_FACTORS
 GRADES = (*(g for _b, g in grading.BOUNDARIES), "fail")  # best first, as the boundaries run
 GOOD = float(next(b for b, g in grading.BOUNDARIES if g == "good"))
 PASS = float(next(b for b, g in grading.BOUNDARIES if g == "pass"))
