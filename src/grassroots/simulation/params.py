@@ -122,9 +122,15 @@ PARAMS: tuple[Param, ...] = (
        gettext_noop("Residents’ satisfaction surveys."), low=0, high=1),
     _p("joint_credit", "policy", bool, False, gettext_noop("Joint credit of community and agency"),
        gettext_noop(
-           "The grade credits the community and the agency together: the pair's record is what the next review "
-           "reads, and a community keeps a partner graded good or better."
+           "The grade credits the community and the agency together: the pair's record of the last three years is "
+           "what the next review reads, and a community keeps a partner graded good or better for a while."
        )),
+    _p("joint_credit_years", "policy", int, 3, gettext_noop("Years a joint credit holds"),
+       gettext_noop(
+           "With joint credit: for how many years after its partner's final grade of good or better a community "
+           "keeps that partner in the category (refuses other agencies' applications); then the category is open "
+           "again."
+       ), low=1, high=10),
     _p("past_performance_weight", "policy", float, 0.0, gettext_noop("Weight of past performance in review"),
        gettext_noop("Share of the review score taken by the mean final score of the last three years."),
        low=0, high=0.4),
@@ -132,8 +138,8 @@ PARAMS: tuple[Param, ...] = (
        gettext_noop("What the past-performance criterion gives an agency without records."), low=0, high=100),
     _p("contract_years", "policy", int, 1, gettext_noop("Contract length (years)"),
        gettext_noop(
-           "A project runs this many years; after the first, each year's contract is renewed without a new call "
-           "when the last grade passed."
+           "A won project is one contract over this many years: its whole amount is awarded from the call, paid "
+           "by the tranche schedule over the term; a failed yearly evaluation ends it early."
        ), low=1, high=3),
     _p("competition_intensity", "policy", float, 0.5, gettext_noop("Competition intensity"),
        gettext_noop(
@@ -141,9 +147,15 @@ PARAMS: tuple[Param, ...] = (
            "margins shrink as it rises."
        ), low=0, high=1),
     _p("matching_ratio", "policy", float, 0.0, gettext_noop("Matching funds required"),
-       gettext_noop("Matching funds the partner community must bring, as a share of the request."), low=0, high=1),
+       gettext_noop(
+           "Matching funds the partner community must bring, as a share of the request, from what it can raise "
+           "in the year."
+       ), low=0, high=1),
     _p("street_matching", "policy", float, 0.0, gettext_noop("Street's matching funds"),
-       gettext_noop("What the street adds to each contract of its calls, as a share of the amount."), low=0, high=1),
+       gettext_noop(
+           "What the street adds to each contract of its calls, as a share of the amount, from a yearly pool of "
+           "this share of its envelope."
+       ), low=0, high=1),
     _p("consultation_strength", "policy", float, 0.5, gettext_noop("Strength of democratic consultation"),
        gettext_noop("How faithfully the prioritised needs (and so the calls) follow residents’ real needs."),
        low=0, high=1),
