@@ -43,14 +43,21 @@ class Param:
     high: float | None = None
     choices: tuple[str, ...] = ()
 
-    def allowed(self) -> str:
-        """The allowed values in words, for error messages and the documentation."""
+    def allowed(self) -> Message:
+        """The allowed values in words, for error messages and the documentation: English as a `str` (the
+        command line), translatable on a page (`core.i18n.render_message`)."""
         if self.kind is bool:
-            return "true or false"
+            return Message(ALLOWED_BOOL)
         if self.choices:
-            return "one of " + ", ".join(self.choices)
-        what = "a whole number" if self.kind is int else "a number"
-        return f"{what} from {_num(self.low)} to {_num(self.high)}"
+            return Message(ALLOWED_CHOICES, choices=", ".join(self.choices))
+        template = ALLOWED_WHOLE if self.kind is int else ALLOWED_NUMBER
+        return Message(template, low=_num(self.low), high=_num(self.high))
+
+
+ALLOWED_BOOL = gettext_noop("true or false")
+ALLOWED_CHOICES = gettext_noop("one of %(choices)s")
+ALLOWED_WHOLE = gettext_noop("a whole number from %(low)s to %(high)s")
+ALLOWED_NUMBER = gettext_noop("a number from %(low)s to %(high)s")
 
 
 def _num(value: float | None) -> str:
@@ -193,7 +200,8 @@ class ParameterError(ValueError):
         self.messages = messages
 
 
-UNKNOWN = gettext_noop("unknown parameter “%(name)s”%(hint)s")
+UNKNOWN = gettext_noop("unknown parameter “%(name)s”")
+UNKNOWN_CLOSE = gettext_noop("unknown parameter “%(name)s” (did you mean “%(close)s”?)")
 WRONG_TYPE = gettext_noop("%(name)s must be %(allowed)s; got %(given)s")
 OUT_OF_RANGE = gettext_noop("%(name)s must be %(allowed)s; got %(given)s")
 WEIGHTS_ZERO = gettext_noop("the evaluation weights (%(names)s) cannot all be 0")
@@ -248,7 +256,7 @@ def validate(overrides: Mapping[str, Any]) -> dict[str, Value]:
         param = BY_NAME.get(name)
         if param is None:
             close = difflib.get_close_matches(name, BY_NAME, n=1)
-            problems.append(Message(UNKNOWN, name=name, hint=f" (did you mean “{close[0]}”?)" if close else ""))
+            problems.append(Message(UNKNOWN_CLOSE, name=name, close=close[0]) if close else Message(UNKNOWN, name=name))
             continue
         value, problem = _check(param, raw)
         if problem is not None:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from grassroots.core.errors import RuleViolation
+from grassroots.core.i18n import render_message
 from grassroots.governance import metrics
 from grassroots.governance.labels import SHOWN
 from grassroots.web.refusals import refused
@@ -47,7 +48,7 @@ def _parameter_rows() -> list[dict[str, Any]]:
             "label": _(p.label),
             "help": _(p.help),
             "default": params.shown(p.default) if isinstance(p.default, bool | str) else p.default,
-            "allowed": p.allowed(),
+            "allowed": render_message(p.allowed()),
         }
         for p in params.PARAMS
     ]
