@@ -4,7 +4,7 @@ Agents are arrays, never Python objects per agent: residents (their community an
 take part), communities (street, residents, needs per category, self-action capacity), agencies
 (professional capacity, social workers, reserves, strategy, home street, category), and the
 (community, agency) pairs (tie length, the pair's last grade). Each year runs the real mechanism —
-budget and envelopes, consultation, renewals, calls, joint applications, review with noise and the
+budget and envelopes, consultation, running multi-year contracts, calls, joint applications, review with noise and the
 past-performance criterion, allocation by the platform's own solver (`awards.allocation.allocate`,
 called per call), contracts, delivery, evaluation with the platform's grade boundaries
 (`evaluation.grading`), tranches moved by the grade, and the incentive loop — then describes the year
