@@ -37,7 +37,7 @@ STATE_COLUMNS = (
     "social_workers",
     "mean_capacity",
     "mean_professional_capacity",
-    "renewals",
+    "running",
     "share_wide",
     "share_specialise",
     "share_partner",
