@@ -115,6 +115,13 @@ def pages() -> list[tuple[str, str, Callable[[], str | None]]]:
         ),
         ("street", "service record", first(ServiceRecord.objects.all(), "/records/{}/")),
         ("street", "expenditure", first(Expenditure.objects.all(), "/expenditures/{}/")),
+        ("street", "governance: street", first(Organization.objects.filter(kind=OrgKind.STREET), "/governance/{}/")),
+        (
+            "bureau",
+            "governance: department",
+            first(Organization.objects.filter(kind=OrgKind.DEPARTMENT), "/governance/{}/"),
+        ),
+        ("street", "simulator", fixed("/simulation/")),
         *_lists(),
         *_portal(),
     ]
@@ -144,6 +151,11 @@ def _portal() -> list[tuple[str, str, Callable[[], str | None]]]:
         ("resident1", "api: award lists", fixed("/api/award-lists")),
         ("resident1", "api: calls", fixed("/api/calls")),
         ("resident1", "api: evaluations, 100", fixed("/api/evaluations?limit=100")),
+        (
+            "resident1",
+            "api: governance, 2025",
+            first(Organization.objects.filter(kind=OrgKind.STREET), "/api/governance/metrics?street={}&year=2025"),
+        ),
     ]
 
 

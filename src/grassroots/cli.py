@@ -163,6 +163,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from grassroots.simulation import params, runner
+    from grassroots.simulation.clusters import ClusterError
 
     if args.list:
         for name in params.shipped():
@@ -191,7 +192,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             plots=not args.no_plots,
             progress=progress,
         )
-    except (params.ParameterError, params.ScenarioError, runner.ClusterError) as exc:
+    except (params.ParameterError, params.ScenarioError, ClusterError) as exc:
         for line in getattr(exc, "messages", [str(exc)]):
             print(f"simulate: {line}", file=sys.stderr)
         return 2
@@ -384,7 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Outputs: metrics.csv (run, year, one column per governance metric), ledger.csv, "
         "summary.json, summary.md and metrics.png; with a sweep, one folder per point plus sweep.csv, "
         "sweep.md and sweep.png. Runs go to a pool of processes (--workers), or to the Dask scheduler "
-        "named by GRASSROOTS_DASK_SCHEDULER.",
+        "named by GRASSROOTS_DASK_SCHEDULER or the Ray cluster named by GRASSROOTS_RAY_ADDRESS.",
     )
     sim.add_argument("--scenario", metavar="NAME|FILE", help="a shipped scenario (see --list) or a TOML/JSON file")
     sim.add_argument("--years", type=int, default=20, help="years to simulate (default 20)")

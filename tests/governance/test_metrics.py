@@ -12,10 +12,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from grassroots.core.shares import equal_split
+from grassroots.evaluation import grading
 from grassroots.governance import metrics
 from grassroots.governance.metrics import ContractFact, YearFacts, compute, compute_series
 
-CONTRACT_FILE = Path(__file__).resolve().parents[2].parent / "shared" / "contracts" / "governance-metrics.md"
+# A copy of ../shared/contracts/governance-metrics.md kept with the tests: CI clones this repository alone.
+CONTRACT_FILE = Path(__file__).resolve().with_name("governance-metrics.md")
 
 ORDER = (
     "applications_per_call",
@@ -93,10 +96,16 @@ def test_names_and_order_are_the_contracts():
     assert tuple(compute(CURRENT)) == ORDER
 
 
-@pytest.mark.skipif(not CONTRACT_FILE.exists(), reason="the shared contracts are not beside this checkout")
+def contract_rows() -> list[tuple[str, str]]:
+    return re.findall(r"^\| `(\w+)` \| (.+?) \|$", CONTRACT_FILE.read_text(encoding="utf-8"), flags=re.M)
+
+
+def test_the_metric_names_are_the_contracts_table():
+    assert tuple(name for name, _definition in contract_rows()) == metrics.NAMES
+
+
 def test_definitions_are_the_contracts_verbatim():
-    rows = re.findall(r"^\| `(\w+)` \| (.+?) \|$", CONTRACT_FILE.read_text(encoding="utf-8"), flags=re.M)
-    assert [(m.name, m.definition) for m in metrics.METRICS] == rows
+    assert [(m.name, m.definition) for m in metrics.METRICS] == contract_rows()
 
 
 def test_every_metric_on_a_hand_made_year():
@@ -221,6 +230,47 @@ def test_scores_are_null_without_final_evaluations():
     assert got["fail_rate"] == 0.0  # 60 is a pass
 
 
+# ---- matching funds, the equal split and the fail mark: one rule each ----------------------------------
+
+
+def test_street_money_pooled_in_the_amount_is_matching_funds_counted_once():
+    # 400 contracted, of which 100 is the street's money pooled into the call; 50 of community money beside it:
+    # matching 100 + 50 of a budget of 400 + 50 (the pooled 100 is already inside the 400)
+    pooled = dataclasses.replace(k("X", "A", "elder", "400.00", "50.00"), pooled_matching=Decimal("100.00"))
+    got = compute(year(communities=("A",), active_agencies=("X",), contracts=(pooled,)))
+    assert got["cofunding_share"] == 0.333333333333
+    assert metrics.matching_of(pooled) == 150.0
+    # the amount is still the contract's: the concentration metrics do not move
+    assert got["award_hhi"] == 1.0
+    assert metrics.community_amounts(year(communities=("A",), contracts=(pooled,))) == {"A": 400.0}
+
+
+def test_a_partner_named_twice_gets_one_equal_share_as_in_the_scorecards():
+    from grassroots.evaluation.scorecards import ProjectResult, scorecards
+
+    facts = year(communities=(1, 2), contracts=(k("X", (1, 1, 2), "elder", "300"),))
+    assert metrics.community_amounts(facts) == {1: 150.0, 2: 150.0}
+    _streets, cards = scorecards([ProjectResult(1, 2025, Decimal("300"), Decimal("80"), "good", None, (1, 1, 2))])
+    assert {org: card.funds for (org, _y), card in cards.items()} == {1: Decimal("150.00"), 2: Decimal("150.00")}
+
+
+def test_equal_split():
+    assert equal_split(Decimal("100"), ["a", "b", "a", "c"]) == dict.fromkeys("abc", Decimal("100") / 3)
+    assert equal_split(90.0, ("x",)) == {"x": 90.0}
+    assert equal_split(Decimal("5"), []) == {}
+
+
+def test_the_fail_mark_is_the_grading_pass_mark():
+    assert metrics.PASS_MARK is grading.PASS_MARK
+    below = float(grading.PASS_MARK) - 0.01
+    scores = (below, float(grading.PASS_MARK), 100.0)
+    got = compute(year(final_scores=scores))
+    assert got["fail_rate"] == pytest.approx(
+        sum(grading.grade_for(Decimal(str(s))) == "fail" for s in scores) / len(scores)
+    )
+    assert got["fail_rate"] == 0.333333333333
+
+
 def test_series_feeds_only_the_year_before():
     series = compute_series([PREVIOUS, CURRENT, dataclasses.replace(CURRENT, year=2027)])
     assert series[2025]["tie_persistence"] == 0.666666666667
@@ -252,6 +302,10 @@ contract_facts = st.builds(
     amount=st.decimals(min_value="0.01", max_value="1000000", places=2),
     matching_funds=st.decimals(min_value="0", max_value="100000", places=2),
     addresses_prioritised_need=st.booleans(),
+).flatmap(  # the street's pooled money is a part of the amount
+    lambda c: st.decimals(min_value="0", max_value=c.amount, places=2).map(
+        lambda p: dataclasses.replace(c, pooled_matching=p)
+    )
 )
 years = st.builds(
     YearFacts,

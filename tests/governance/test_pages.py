@@ -209,3 +209,19 @@ def test_an_agency_history_with_its_final_score(history, world):
     row = section[section.index('data-year="2025"') :]
     row = row[: row.index("</tr>")]
     assert "¥200,000.00" in row  # k2; k6 is a draft
+
+
+def test_the_street_dashboard_links_the_departments_only_for_whom_may_see_it(history, world, researcher):
+    department_page = reverse("governance-dashboard", args=[history.department])
+    for user, linked in (
+        (world.street_officer, False),  # the street's officer may not open the department's dashboard
+        (world.dept_officer, True),
+        (researcher, True),
+    ):
+        page = client(user).get(reverse("governance-dashboard", args=[history.street]), HTTP_ACCEPT_LANGUAGE="en")
+        assert page.status_code == 200
+        lead = page.content.decode()
+        lead = lead[lead.index('<p class="lead">') :]
+        lead = lead[: lead.index("</p>")]
+        assert (f'href="{department_page}"' in lead) == linked, user
+        assert "Civil Affairs" in lead or "民政" in lead  # the department is still named

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 
+from grassroots.applications.models import Application, FundSource, MatchingFund
+from grassroots.awards.models import Award, AwardList
+from grassroots.contracts.models import Contract
+from grassroots.contracts.selectors import signed
 from grassroots.core.errors import RuleViolation
+from grassroots.funding.models import Call, Program
 from grassroots.governance import selectors
 from grassroots.governance.metrics import ContractFact, YearFacts
 from grassroots.orgs.models import Organization
@@ -146,3 +152,133 @@ def test_only_streets_and_departments_have_figures(history):
         selectors.facts(org(history.communities[0]), [2025])
     with pytest.raises(RuleViolation, match="first year"):
         selectors.series(org(history.street), 2025, 2024)
+
+
+# ---- added rows on top of the history (each test's transaction rolls them back) ----------------------------
+
+
+def _call(ref: str, issuer: int, closes: date, state: str, funds: str = "500000", matching: str = "0") -> Call:
+    return Call.objects.create(
+        program=Program.objects.get(title=f"P{closes.year}"),
+        issuer_id=issuer,
+        reference=ref,
+        title=ref,
+        funds=Decimal(funds),
+        matching_funds=Decimal(matching),
+        max_request=Decimal("300000"),
+        opens_on=date(closes.year, 1, 1),
+        closes_on=closes,
+        state=state,
+    )
+
+
+def _application(ref: str, call: Call, agency: int, community: int, category: int, state: str) -> Application:
+    app = Application.objects.create(
+        call=call,
+        lead_agency_id=agency,
+        reference=ref,
+        title=ref,
+        category_id=category,
+        requested=Decimal("100000"),
+        state=state,
+        submitted_at=datetime(call.closes_on.year, call.closes_on.month, 1, 10, tzinfo=UTC),
+    )
+    app.communities.set([community])
+    return app
+
+
+def _contract(
+    app: Application, amount: str, starts: date, state: str, signed_on: date | None = None, matching: str = "0"
+) -> Contract:
+    award_list = AwardList.objects.create(call=app.call, state=AwardList.State.DECIDED, total=Decimal(amount))
+    award = Award.objects.create(
+        award_list=award_list, application=app, amount=Decimal(amount), state=Award.State.CONFIRMED
+    )
+    made = Contract.objects.create(
+        award=award,
+        number=f"x-{app.reference}",
+        title=app.reference,
+        purchaser=app.call.issuer,
+        agency=app.lead_agency,
+        category=app.category,
+        amount=Decimal(amount),
+        matching_funds=Decimal(matching),
+        starts_on=starts,
+        ends_on=date(starts.year + 1, starts.month, 1),
+        state=state,
+        signed_on=signed_on,
+    )
+    made.communities.set(app.communities.all())
+    return made
+
+
+def test_a_call_counts_its_applications_only_once_they_are_screened(history):
+    a0, a1, _a2 = history.agencies
+    c0, c1, _c2 = history.communities
+    youth = history.categories["youth"]
+    # K7 went under review without its eligibility screening (e.g. imported): one application still waits
+    k7 = _call("K7", history.street, date(2025, 10, 15), Call.State.REVIEW)
+    _application("H1", k7, a0, c0, youth, Application.State.ELIGIBLE)
+    _application("H2", k7, a1, c1, youth, Application.State.SUBMITTED)
+    # K8 is past its closing date but still open, and K9 only a draft: neither is closed
+    for ref, state in (("K8", Call.State.OPEN), ("K9", Call.State.DRAFT)):
+        _application(
+            f"{ref}-1", _call(ref, history.street, date(2025, 6, 30), state), a0, c0, youth, Application.State.SUBMITTED
+        )
+    # K10 is screened; its draft was never submitted and does not count
+    k10 = _call("K10", history.street, date(2025, 11, 30), Call.State.REVIEW)
+    _application("J1", k10, a1, c0, youth, Application.State.ELIGIBLE)
+    _application("J2", k10, a0, c1, youth, Application.State.DRAFT)
+    found = selectors.year_facts(org(history.street), 2025)
+    # K2 (3), K3 (2) and K10 (1); K7 is left out until screened (it read 1 before), K8 and K9 are not closed
+    assert found.eligible_per_closed_call == (3, 2, 1)
+    assert (found.eligible_applications, found.awarded_applications) == (3, 2)  # K2 alone is decided
+
+
+def test_only_signed_contracts_are_contracts_of_the_year(history):
+    a0, a1, _a2 = history.agencies
+    c0, c1, _c2 = history.communities
+    youth = history.categories["youth"]
+    k5_call = Call.objects.get(reference="K5")
+    never = _application("N1", k5_call, a0, c0, youth, Application.State.AWARDED)
+    _contract(never, "70000", date(2025, 7, 1), Contract.State.TERMINATED)  # cancelled before the agency signed
+    broken = _application("N2", k5_call, a1, c1, youth, Application.State.AWARDED)
+    kept = _contract(broken, "30000", date(2025, 7, 1), Contract.State.TERMINATED, signed_on=date(2025, 6, 20))
+    street = org(history.street)
+    amounts = [c.amount for c in selectors.year_facts(street, 2025).contracts]
+    # k2, k3 (1 April), k5 (1 May), then the one terminated after signing; not the draft k6 nor the unsigned one
+    assert amounts == [Decimal(a) for a in ("200000.00", "100000.00", "60000.00", "30000.00")]
+    c0_history = {h.year: h for h in selectors.history_of(org(c0))}
+    assert c0_history[2025].contracts == 1  # k2 only
+    a1_history = {h.year: h for h in selectors.history_of(org(a1))}
+    assert a1_history[2025].contracts == 2 and a1_history[2025].amount == Decimal("130000.00")  # k3 and the kept one
+    assert kept.pk in set(signed().values_list("pk", flat=True))
+
+
+def test_street_matching_funds_pooled_in_a_call_are_shared_by_its_contracts(history):
+    a0, _a1, _a2 = history.agencies
+    c0, _c1, _c2 = history.communities
+    youth = history.categories["youth"]
+    # a budget of 300,000 programme funds + 100,000 street money: a quarter of each yuan awarded is the street's
+    k11 = _call("K11", history.street, date(2025, 3, 10), Call.State.DECIDED, funds="300000", matching="100000")
+    app = _application("M1", k11, a0, c0, youth, Application.State.AWARDED)
+    MatchingFund.objects.create(application=app, source=FundSource.COMMUNITY, amount=Decimal("10000"))
+    _contract(app, "200000", date(2025, 4, 15), Contract.State.ACTIVE, signed_on=date(2025, 4, 10), matching="10000")
+    street = org(history.street)
+    found = selectors.year_facts(street, 2025)
+    pooled = {c.amount: c.pooled_matching for c in found.contracts}
+    assert pooled[Decimal("200000.00")] == Decimal("50000.00")
+    assert set(pooled.values()) == {Decimal("50000.00"), Decimal("0.00")}  # the other calls pooled nothing
+    got = selectors.metrics_for(street, 2025)[2025]
+    # matching: k3's 20,000 + 10,000 beside M1's amount + its pooled 50,000; budget: amounts 560,000 + 30,000
+    assert got["cofunding_share"] == pytest.approx(80000 / 590000, rel=1e-11)
+    row = selectors.dashboard(street, 2025, 2025, 2025).rows[0]
+    assert (row.amount, row.matching) == (Decimal("560000.00"), Decimal("80000.00"))
+
+
+def test_pooled_matching_is_the_streets_share_of_the_budget():
+    assert selectors.pooled_matching(Decimal("200000"), Decimal("300000"), Decimal("100000")) == Decimal("50000.00")
+    assert selectors.pooled_matching(Decimal("100"), Decimal("0"), Decimal("0")) == Decimal("0.00")
+    assert selectors.pooled_matching(Decimal("100"), Decimal("0"), Decimal("100")) == Decimal("100.00")
+    # 1/3 of 100.00, to the cent
+    assert selectors.pooled_matching(Decimal("100"), Decimal("200"), Decimal("100")) == Decimal("33.33")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 from pathlib import Path
 
@@ -129,17 +128,6 @@ def test_the_progress_bar_goes_to_stderr(scenario: str, tmp_path: Path, capsys: 
     captured = capsys.readouterr()
     assert "simulating [" in captured.err and "2/2" in captured.err
     assert "[" not in captured.out
-
-
-@pytest.mark.skipif(importlib.util.find_spec("distributed") is not None, reason="dask.distributed is installed here")
-def test_a_configured_cluster_without_dask_is_a_clear_error(
-    scenario: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv(runner.DASK_VARIABLE, "tcp://127.0.0.1:8786")
-    assert simulate("--scenario", scenario, "--years", "2", "--runs", "1", "--out", str(tmp_path / "d")) == 2
-    err = capsys.readouterr().err
-    assert "GRASSROOTS_DASK_SCHEDULER is set (tcp://127.0.0.1:8786) but dask.distributed is not installed" in err
-    assert "grassroots[cluster]" in err
 
 
 def test_the_interval_is_students_t_over_runs() -> None:

@@ -197,3 +197,15 @@ def test_a_failing_run_is_recorded_with_its_reason(people: dict[str, Any], monke
     assert run.state == SimulationRun.State.FAILED and "out of memory" in run.error
     page = client_for(people, "staff").get(reverse("simulation-run", args=[run.pk]))
     assert "out of memory" in page.content.decode()
+
+
+def test_a_refused_parameter_is_explained_in_the_readers_language(people: dict[str, Any]) -> None:
+    client = client_for(people, "staff", language="zh-hans")
+    response = client.post(reverse("simulation-home"), form(left_changes="contract_years = 5\njoint_credit = 1"))
+    text = response.content.decode().replace("&quot;", '"').replace("&#x27;", "'")
+    assert response.status_code == 400
+    assert "contract_years 应为 1 到 3 之间的整数；实际为 5" in text
+    assert "joint_credit 应为 true 或 false；实际为 1" in text
+    assert "a whole number" not in text and "true or false" not in text
+    home = client.get(reverse("simulation-home")).content.decode()
+    assert "1 到 3 之间的整数" in home and "a whole number from" not in home  # the parameter table too

@@ -122,9 +122,25 @@ def test_command_line_values_take_the_parameters_type() -> None:
     assert params.parse_value("allocation_rule", "max_total_score") == "max_total_score"
 
 
+def shown_default(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value:,}" if isinstance(value, int | float) else str(value)
+
+
+def documented_row(p: params.Param) -> str:
+    """The row of docs/simulation.md's parameter table for `p`: name, label and help, default, allowed."""
+    return f"| `{p.name}` | **{p.label}.** {p.help} | {shown_default(p.default)} | {p.allowed()} |"
+
+
 def test_the_documentation_describes_every_parameter_and_scenario() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "simulation.md").read_text(encoding="utf-8")
-    for p in params.PARAMS:
-        assert f"| `{p.name}` |" in doc and p.allowed() in doc
+    rows = [line for line in doc.splitlines() if line.startswith("| `")]
+    for p in params.PARAMS:  # its meaning, default and range as params.py has them
+        assert documented_row(p) in rows, p.name
+    table = [line for line in rows if line.split("`")[1] in params.BY_NAME]
+    assert len(table) == len(params.PARAMS)  # and nothing else in the table
     for name in params.shipped():
         assert f"| `{name}` |" in doc

@@ -7,11 +7,35 @@ paged with `limit`/`offset` (`pagination.py`), and every error has one body (`er
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver, re_path
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 
 from . import errors
 
-api = NinjaAPI(
+
+class GrassrootsApi(NinjaAPI):
+    """A NinjaAPI whose every answer under /api/ is JSON: each URL pattern's own refusals (405, the root's 404) go
+    through `errors.json_errors`, and a last pattern answers any other path with the 404 body."""
+
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        urls = super()._get_urls()
+        for pattern in urls:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = errors.json_errors(self, pattern.callback)
+
+        @csrf_exempt  # a POST to a path that does not exist is a 404, not a CSRF refusal
+        def unknown(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            return errors.unknown_path(self, request)
+
+        urls.append(re_path(r"^.*$", unknown, name="unknown-path"))
+        return urls
+
+
+api = GrassrootsApi(
     title="Grassroots API",
     version="1",
     description="Government-purchased public services: programs, calls, applications, reviews, awards, "

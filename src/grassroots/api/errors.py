@@ -2,15 +2,23 @@
 
 - 401 `unauthorized`: no token, or an unknown or revoked one;
 - 403 `forbidden`: the services' `Forbidden` (role and relation to the object);
-- 404 `not_found`: no such object, or none the caller may see;
-- 422 `invalid`: the request does not fit its schema (each field's problem in `errors`);
+- 404 `not_found`: no such object, or none the caller may see, or no such path under /api/;
+- 405 `method_not_allowed`: the path takes other methods (listed in `Allow`);
+- 422 `invalid`: the request does not fit its schema (each field's problem in `errors`), its body is not JSON,
+  or its query parameters do not fit together (`BadQuery`);
 - 400 `rule_violation`: a rule of the mechanism (`RuleViolation`, a bad amount);
 - 409 `conflict`: the object's state does not allow the move (`IllegalTransition`);
-- 429 `throttled`.
+- 429 `throttled`;
+- 500 `server_error`: a fault of ours (logged), never Django's HTML page.
+
+`GrassrootsApi.urls` (in `api.py`) sends what no operation answers — an unknown path, a wrong method — here too.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Sequence
+from functools import wraps
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
@@ -22,6 +30,18 @@ from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as SchemaError
 
 from grassroots.core.errors import IllegalTransition
+
+logger = logging.getLogger("django.request")
+
+
+class BadQuery(Exception):
+    """Query parameters that each fit their schema but not together (e.g. both or neither of two): a 422 that
+    names the parameters (`loc`: ["query", name])."""
+
+    def __init__(self, message: str, *names: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.names: Sequence[str] = names
 
 
 def body(detail: str, code: str, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -55,6 +75,11 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(SchemaError)
     def invalid(request: HttpRequest, exc: SchemaError) -> HttpResponse:
         return respond(request, 422, body(_("The request is not valid."), "invalid", _schema_problems(exc)))
+
+    @api.exception_handler(BadQuery)
+    def bad_query(request: HttpRequest, exc: BadQuery) -> HttpResponse:
+        problems = [{"loc": ["query", name], "message": exc.message, "type": "invalid"} for name in exc.names]
+        return respond(request, 422, body(exc.message, "invalid", problems or None))
 
     @api.exception_handler(AuthenticationError)
     def unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
@@ -97,5 +122,53 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+            # django-ninja's refusal of a body it cannot parse (JSONDecodeError, UnicodeDecodeError).
+            detail = _("The request body is not valid JSON.")
+            return respond(
+                request, 422, body(detail, "invalid", [{"loc": ["body"], "message": detail, "type": "json_invalid"}])
+            )
         code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict"}.get(exc.status_code, "error")
         return respond(request, exc.status_code, body(str(exc), code))
+
+    @api.exception_handler(Exception)
+    def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+        logger.error(
+            "Internal Server Error: %s", request.path, exc_info=exc, extra={"status_code": 500, "request": request}
+        )
+        return respond(request, 500, body(_("Something went wrong on our side; it has been logged."), "server_error"))
+
+
+View = Callable[..., HttpResponse]
+
+
+def json_errors(api: NinjaAPI, view: View) -> View:
+    """`view` (one of the API's URL patterns), with the refusals django-ninja answers outside the operations — a
+    method the path does not take (405, plain text) and a 404 raised by a view of its own (the API root, HTML)
+    — in the one error body."""
+
+    @wraps(view)
+    def answered(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            response = view(request, *args, **kwargs)
+        except Http404:
+            return unknown_path(api, request)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith("application/json"):
+            allowed = response.get("Allow", "")
+            response = api.create_response(
+                request,
+                body(
+                    _("This path does not take the method %(method)s.") % {"method": request.method},
+                    "method_not_allowed",
+                ),
+                status=405,
+            )
+            response["Allow"] = allowed
+        return response
+
+    return answered
+
+
+def unknown_path(api: NinjaAPI, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """Any path under /api/ that no operation has: a 404 in the one body, not the site's HTML page."""
+    return api.create_response(request, body(_("No such path in the API."), "not_found"), status=404)

@@ -23,9 +23,10 @@ def all_of(rows: QuerySet[M], keys: Sequence[int], what: str) -> list[M]:
     return [found[k] for k in keys]
 
 
-def one_of(rows: QuerySet[M], key: Any, what: str) -> M:
-    """The row with `key` (by primary key, or by the field `rows` are filtered on); refuses (400) when missing."""
-    row = rows.filter(pk=key).first()
+def one_of(rows: QuerySet[M], key: Any, what: str, field: str = "pk") -> M:
+    """The row whose `field` (the primary key unless named, e.g. a category's code) is `key`; refuses (400) when
+    missing."""
+    row = rows.filter(**{field: key}).first()
     if row is None:
         raise RuleViolation(_("Unknown %(what)s: %(keys)s") % {"what": what, "keys": key})
     return row

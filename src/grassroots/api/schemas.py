@@ -76,9 +76,10 @@ class ErrorOut(Schema):
     detail: str
     code: str = Field(
         ...,
-        description="unauthorized (401) · forbidden (403) · not_found (404) · invalid (422: the request does not fit "
-        "its schema) · rule_violation (400: a rule of the mechanism refuses it) · conflict (409: the object's state "
-        "does not allow it) · throttled (429)",
+        description="unauthorized (401) · forbidden (403) · not_found (404, also for a path the API does not have) · "
+        "method_not_allowed (405) · invalid (422: the request does not fit its schema, its body is not JSON, or its "
+        "parameters do not fit together) · rule_violation (400: a rule of the mechanism refuses it) · conflict (409: "
+        "the object's state does not allow it) · throttled (429) · server_error (500)",
     )
     errors: list[ErrorItem] = Field(default_factory=list)
 

@@ -27,7 +27,6 @@ from grassroots.api.schemas import (
     Text40,
     Text200,
 )
-from grassroots.core.errors import RuleViolation
 from grassroots.funding import selectors as funding_selectors
 from grassroots.funding.models import ServiceCategory
 from grassroots.needs.models import Need
@@ -169,9 +168,7 @@ def create_application(request: HttpRequest, data: ApplicationIn) -> Status:
     user = actor(request)
     call = lookups.one_of(funding_selectors.calls_visible_to(user), data.call, _("call"))
     agency = lookups.one_of(Organization.objects.filter(kind=OrgKind.AGENCY), data.lead_agency, _("agency"))
-    category = ServiceCategory.objects.filter(code=data.category).first()
-    if category is None:
-        raise RuleViolation(_("Unknown %(what)s: %(keys)s") % {"what": _("service category"), "keys": data.category})
+    category = lookups.one_of(ServiceCategory.objects.all(), data.category, _("service category"), field="code")
     communities = lookups.all_of(Organization.objects.filter(kind=OrgKind.COMMUNITY), data.communities, _("community"))
     people = lookups.all_of(Person.objects.all(), [m.person for m in data.team], _("person"))
     needs = lookups.all_of(Need.objects.all(), data.needs, _("need"))

@@ -4,13 +4,14 @@
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import FilterSchema, Query, Router, Schema
 from ninja.filter_schema import FilterLookup
 from ninja.pagination import paginate
 
+from grassroots.api import selectors as api_selectors
 from grassroots.api.filters import Key, Year
 from grassroots.api.pagination import Paged
 from grassroots.api.schemas import READ_ERRORS, CategoryRef, Id, Money, OrganizationRef, Score
@@ -84,23 +85,13 @@ class AwardListFilter(FilterSchema):
     call: Annotated[Key, FilterLookup("call_id")] = None
 
 
-def _with_awards(rows: QuerySet[AwardList]) -> QuerySet[AwardList]:
-    awards = (
-        Award.objects.exclude(state=Award.State.REVOKED)
-        .select_related("application__lead_agency", "application__category", "contract")
-        .prefetch_related("application__communities")
-        .order_by("application__rank", "application__reference")
-    )
-    return rows.prefetch_related(Prefetch("awards", queryset=awards, to_attr="public_awards"))
-
-
 @router.get("/award-lists", response={200: list[AwardListOut], **READ_ERRORS}, summary="Award lists")
 @paginate(Paged)
 def list_award_lists(request: HttpRequest, filters: Query[AwardListFilter]) -> QuerySet[AwardList]:
     """Award lists whose publicity period has begun (公示) or that are decided, latest first, with their awards."""
-    return _with_awards(filters.filter(selectors.award_lists()))
+    return api_selectors.with_public_awards(filters.filter(selectors.award_lists()))
 
 
 @router.get("/award-lists/{id}", response={200: AwardListOut, **READ_ERRORS}, summary="An award list")
 def get_award_list(request: HttpRequest, id: Id) -> AwardList:
-    return get_object_or_404(_with_awards(selectors.award_lists()), pk=id)
+    return get_object_or_404(api_selectors.with_public_awards(selectors.award_lists()), pk=id)

@@ -28,6 +28,16 @@ from grassroots.orgs.selectors import agencies_staffed_by, jurisdiction_communit
 from .models import ChangeRequest, Contract, ContractLine, Milestone, Payment, Tranche
 
 
+def signed() -> QuerySet[Contract]:
+    """Contracts that were signed: active, completed, or terminated after signing. A draft is not yet a
+    contract, and a draft terminated before the agency signed it never was one (it has no signing date;
+    an active contract imported without one still counts, being active)."""
+    return Contract.objects.filter(
+        Q(state__in=(Contract.State.ACTIVE, Contract.State.COMPLETED))
+        | Q(state=Contract.State.TERMINATED, signed_on__isnull=False)
+    )
+
+
 def visible_to(user: Any) -> QuerySet[Contract]:
     if user is None or not getattr(user, "is_authenticated", False):
         return Contract.objects.none()

@@ -26,6 +26,7 @@ from grassroots.core.errors import RuleViolation
 from grassroots.core.money import ZERO, money, round_money, sum_of, total
 from grassroots.core.permissions import require
 from grassroots.core.transitions import transition
+from grassroots.funding.schedule import milestone_due_dates
 from grassroots.funding.services import tranche_amounts
 from grassroots.orgs.models import Role
 from grassroots.orgs.selectors import acts_for
@@ -52,13 +53,6 @@ def _require_agency(actor: Any, contract: Contract) -> None:
         acts_for(actor, contract.agency, Role.MANAGER),
         _("Only a manager of %(org)s may do this.") % {"org": contract.agency.local_name},
     )
-
-
-def milestone_due_dates(starts_on: date, ends_on: date) -> list[date]:
-    """When the start, mid-term and final reports fall due: a month in (or at the end of a shorter term),
-    half-way, and at the end."""
-    span = (ends_on - starts_on).days
-    return [starts_on + timedelta(days=min(30, span)), starts_on + timedelta(days=span // 2), ends_on]
 
 
 @transaction.atomic

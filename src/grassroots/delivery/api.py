@@ -6,7 +6,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -14,11 +13,10 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from grassroots.api import lookups
+from grassroots.api import selectors as api_selectors
 from grassroots.api.auth import actor, token_auth
 from grassroots.api.schemas import WRITE_ERRORS, BodyId, Id, LongText, Measure, Money, MoneyIn, Text40, Text60, Text200
-from grassroots.contracts import selectors as contract_selectors
 from grassroots.contracts.models import Contract, ContractLine
-from grassroots.disclosure import selectors as public
 from grassroots.orgs.models import Person
 
 from . import services
@@ -78,10 +76,7 @@ class ExpenditureOut(Schema):
 
 def _contract(request: HttpRequest, pk: int) -> Contract:
     """A contract the caller may see (signed contracts are public; drafts only to those concerned)."""
-    seen = Q(pk__in=contract_selectors.visible_to(actor(request)).values("pk")) | Q(
-        pk__in=public.contracts().values("pk")
-    )
-    return get_object_or_404(Contract.objects.filter(seen).select_related("agency"), pk=pk)
+    return get_object_or_404(api_selectors.contracts_known_to(actor(request)), pk=pk)
 
 
 @router.post(

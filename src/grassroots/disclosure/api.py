@@ -2,32 +2,40 @@
 
 Packages are paginated by process (call): `page` and `page_size`; the total and the next and previous
 pages are in the `X-Total-Count` and `Link` headers, since the body must stay an OCDS package (which is
-why a page with no process is a 404, like an unknown ocid).
+why a page with no process is a 404, like an unknown ocid). Every parameter is bounded like the rest of the
+API's (years, lengths, pages; no NUL, which PostgreSQL refuses): anything else is a 422 in the one error body.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Path, Query, Router, Schema
 from ninja.errors import HttpError
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
-from grassroots.api.schemas import READ_ERRORS
+from grassroots.api.filters import Year
+from grassroots.api.pagination import MAX_OFFSET
+from grassroots.api.schemas import NO_NUL, READ_ERRORS
 
 from . import export, selectors
 
 router = Router(tags=["open data (OCDS)"], auth=None)
 
 MAX_PAGE_SIZE = 100
+#: The last page asked for: its first process is at most the API's farthest offset.
+MAX_PAGE = MAX_OFFSET // MAX_PAGE_SIZE
+
+#: An ocid or a call's reference (an imported ocid is kept in `OcdsLink.ocds_id`, 300 characters).
+OcidText = Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=NO_NUL)]
 
 
 class PackageFilters(Schema):
-    year: int | None = Field(None, description="Only the calls of this fiscal year.")
-    call: str | None = Field(None, description="Only this call (its reference or ocid).")
-    page: int = Field(1, ge=1, description="Page number, from 1.")
+    year: Year = Field(None, description="Only the calls of this fiscal year.")
+    call: OcidText | None = Field(None, description="Only this call (its reference or ocid).")
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="Page number, from 1.")
     page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE, description="Processes (calls) per page.")
 
 
@@ -87,7 +95,7 @@ def _one(ocid: str) -> Any:
     response={200: dict[str, Any], **READ_ERRORS},
     summary="The record (with its compiled release) of one contracting process",
 )
-def record(request: HttpRequest, ocid: str) -> HttpResponse:
+def record(request: HttpRequest, ocid: Annotated[OcidText, Path()]) -> HttpResponse:
     uri = export.api_url(f"records/{ocid}")
     return _package(export.record_package(_one(ocid), uri, export.releases_url(ocid)))
 
@@ -97,5 +105,5 @@ def record(request: HttpRequest, ocid: str) -> HttpResponse:
     response={200: dict[str, Any], **READ_ERRORS},
     summary="Every release of one contracting process, as a release package",
 )
-def releases(request: HttpRequest, ocid: str) -> HttpResponse:
+def releases(request: HttpRequest, ocid: Annotated[OcidText, Path()]) -> HttpResponse:
     return _package(export.release_package(_one(ocid), export.releases_url(ocid)))

@@ -6,15 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import F, QuerySet
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.awards.models import AwardList
 from grassroots.contracts.models import Contract
 from grassroots.contracts.selectors import with_paid
 from grassroots.evaluation.models import Evaluation, Grade
-from grassroots.funding.models import Call, ProcurementMethod, Program, ServiceCategory
-from grassroots.orgs.models import Organization, OrgKind
+from grassroots.funding.models import Call, ProcurementMethod, Program
+from grassroots.orgs.models import OrgKind
 from grassroots.web.lists import (
     BADGE,
     DATE,
@@ -25,11 +24,19 @@ from grassroots.web.lists import (
     Table,
     choices_of,
     number,
-    related_options,
     year_options,
 )
-from grassroots.web.tables import badge, org_name
-from grassroots.web.templatetags.web_tags import contract_title, tr
+from grassroots.web.tables import (
+    badge,
+    call_columns,
+    category_options,
+    contract_columns,
+    evaluation_columns,
+    link_to,
+    org_name,
+    org_options,
+)
+from grassroots.web.templatetags.web_tags import tr
 
 from . import selectors
 
@@ -37,18 +44,6 @@ from . import selectors
 def _public(rows: Any) -> Any:
     """The portal's rows do not depend on who looks."""
     return lambda _user: rows()
-
-
-def _link(name: str, pk_of: Any = lambda row: row.pk) -> Any:
-    return lambda row: reverse(name, args=[pk_of(row)])
-
-
-def _orgs(path: str) -> Any:
-    return related_options(path, Organization, org_name, order=("name",))
-
-
-def _categories(path: str) -> Any:
-    return related_options(path, ServiceCategory, lambda c: tr(c, "name"), order=("code",))
 
 
 def program_table() -> Table:
@@ -60,7 +55,9 @@ def program_table() -> Table:
         visible=_public(selectors.programs),
         shape=lambda rows: rows.select_related("department"),
         columns=[
-            Column("title", _("Program"), lambda p: tr(p, "title"), link=_link("open-program"), sort="title", width=40),
+            Column(
+                "title", _("Program"), lambda p: tr(p, "title"), link=link_to("open-program"), sort="title", width=40
+            ),
             Column("department", _("Department"), lambda p: org_name(p.department), width=24),
             Column("year", _("Fiscal year"), lambda p: p.fiscal_year, sort="fiscal_year", width=10),
             Column("method", _("Procurement method"), lambda p: p.get_method_display(), width=20),
@@ -70,7 +67,7 @@ def program_table() -> Table:
         filters=[
             Filter("year", _("Fiscal year"), "fiscal_year", year_options("fiscal_year"), number),
             Filter("method", _("Procurement method"), "method", methods, method_ok),
-            Filter("category", _("Category"), "categories", _categories("categories"), number, through_pk=True),
+            Filter("category", _("Category"), "categories", category_options("categories"), number, through_pk=True),
             Filter("state", _("State"), "state", states, state_ok),
         ],
         search=("title", "title_en", "department__name", "department__name_en"),
@@ -88,29 +85,12 @@ def call_table() -> Table:
         shape=lambda rows: rows.select_related("program", "issuer").annotate(
             total_budget=F("funds") + F("matching_funds")
         ),
-        columns=[
-            Column(
-                "title",
-                _("Call"),
-                lambda c: tr(c, "title"),
-                link=_link("open-call"),
-                ref=lambda c: c.reference,
-                sort="title",
-                width=40,
-            ),
-            Column("reference", _("Reference"), lambda c: c.reference, shown=False, width=18),
-            Column("issuer", _("Issued by"), lambda c: org_name(c.issuer), sort="issuer__name", width=24),
-            Column("year", _("Fiscal year"), lambda c: c.program.fiscal_year, sort="program__fiscal_year", width=10),
-            Column("budget", _("Budget"), lambda c: c.budget, kind=MONEY, sort="total_budget", width=16),
-            Column("opens", _("Opens on"), lambda c: c.opens_on, kind=DATE, sort="opens_on", width=12),
-            Column("closes", _("Closes on"), lambda c: c.closes_on, kind=DATE, sort="closes_on", width=12),
-            Column("state", _("State"), lambda c: badge(c.state, c.get_state_display()), kind=BADGE, sort="state"),
-        ],
+        columns=call_columns("open-call"),
         filters=[
             Filter("state", _("State"), "state", states, state_ok),
             Filter("year", _("Fiscal year"), "program__fiscal_year", year_options("program__fiscal_year"), number),
-            Filter("issuer", _("Issued by"), "issuer", _orgs("issuer"), number),
-            Filter("category", _("Category"), "categories", _categories("categories"), number, through_pk=True),
+            Filter("issuer", _("Issued by"), "issuer", org_options("issuer"), number),
+            Filter("category", _("Category"), "categories", category_options("categories"), number, through_pk=True),
         ],
         search=("title", "title_en", "reference"),
         order=("-opens_on", "reference"),
@@ -130,7 +110,7 @@ def award_list_table() -> Table:
                 "call",
                 _("Call"),
                 lambda a: tr(a.call, "title"),
-                link=_link("open-award-list"),
+                link=link_to("open-award-list"),
                 ref=lambda a: a.call.reference,
                 sort="call__title",
                 width=40,
@@ -146,7 +126,7 @@ def award_list_table() -> Table:
         filters=[
             Filter("state", _("State"), "state", states, state_ok),
             Filter("year", _("Fiscal year"), year, year_options(year), number),
-            Filter("issuer", _("Issued by"), "call__issuer", _orgs("call__issuer"), number),
+            Filter("issuer", _("Issued by"), "call__issuer", org_options("call__issuer"), number),
         ],
         search=("call__title", "call__title_en", "call__reference"),
         order=("-publicity_from", "-pk"),
@@ -166,35 +146,13 @@ def contract_table() -> Table:
         title=_("Contracts"),
         visible=_public(selectors.contracts),
         shape=shape,
-        columns=[
-            Column(
-                "title",
-                _("Contract"),
-                contract_title,
-                link=_link("open-contract"),
-                ref=lambda c: c.number,
-                sort="title",
-                width=40,
-            ),
-            Column("number", _("Contract number"), lambda c: c.number, shown=False, width=18),
-            Column("agency", _("Agency"), lambda c: org_name(c.agency), sort="agency__name", width=24),
-            Column("purchaser", _("Purchaser"), lambda c: org_name(c.purchaser), sort="purchaser__name", width=24),
-            Column("category", _("Category"), lambda c: tr(c.category, "name"), width=16),
-            Column(
-                "year", _("Fiscal year"), lambda c: c.award.application.call.program.fiscal_year, sort=year, width=10
-            ),
-            Column("starts", _("Starts on"), lambda c: c.starts_on, kind=DATE, sort="starts_on", width=12),
-            Column("ends", _("Ends on"), lambda c: c.ends_on, kind=DATE, sort="ends_on", width=12),
-            Column("amount", _("Amount"), lambda c: c.amount, kind=MONEY, sort="amount", width=16),
-            Column("paid", _("Paid"), lambda c: c.paid, kind=MONEY, sort="paid", width=16),
-            Column("state", _("State"), lambda c: badge(c.state, c.get_state_display()), kind=BADGE, sort="state"),
-        ],
+        columns=contract_columns("open-contract", category=True),
         filters=[
             Filter("year", _("Fiscal year"), year, year_options(year), number),
             Filter("state", _("State"), "state", states, state_ok),
-            Filter("category", _("Category"), "category", _categories("category"), number),
-            Filter("agency", _("Agency"), "agency", _orgs("agency"), number),
-            Filter("community", _("Community"), "communities", _orgs("communities"), number, through_pk=True),
+            Filter("category", _("Category"), "category", category_options("category"), number),
+            Filter("agency", _("Agency"), "agency", org_options("agency"), number),
+            Filter("community", _("Community"), "communities", org_options("communities"), number, through_pk=True),
         ],
         search=("number", "title", "agency__name", "agency__name_en", "award__application__title_en"),
         order=("-starts_on", "number"),
@@ -213,39 +171,12 @@ def evaluation_table() -> Table:
         shape=lambda rows: rows.select_related(
             "contract__agency", "contract__award__application__call__program", "evaluator"
         ),
-        columns=[
-            Column(
-                "contract",
-                _("Contract"),
-                lambda e: contract_title(e.contract),
-                link=_link("open-contract", lambda e: e.contract_id),
-                ref=lambda e: e.contract.number,
-                sort="contract__number",
-                width=40,
-            ),
-            Column(
-                "agency", _("Agency"), lambda e: org_name(e.contract.agency), sort="contract__agency__name", width=24
-            ),
-            Column(
-                "year",
-                _("Fiscal year"),
-                lambda e: e.contract.award.application.call.program.fiscal_year,
-                sort=year,
-                width=10,
-            ),
-            Column("kind", _("Kind"), lambda e: e.get_kind_display(), sort="kind", width=10),
-            Column("evaluator", _("Evaluator"), lambda e: org_name(e.evaluator), width=24),
-            Column("submitted", _("Submitted on"), lambda e: e.submitted_on, kind=DATE, sort="submitted_on", width=12),
-            Column("score", _("Score"), lambda e: e.score, kind=NUMBER, sort="score", width=8),
-            Column(
-                "grade", _("Grade"), lambda e: badge(e.grade, e.get_grade_display()), kind=BADGE, sort="grade", width=10
-            ),
-        ],
+        columns=evaluation_columns("open-contract", lambda e: e.contract_id),
         filters=[
             Filter("year", _("Fiscal year"), year, year_options(year), number),
             Filter("kind", _("Kind"), "kind", kinds, kind_ok),
             Filter("grade", _("Grade"), "grade", grades, grade_ok),
-            Filter("agency", _("Agency"), "contract__agency", _orgs("contract__agency"), number),
+            Filter("agency", _("Agency"), "contract__agency", org_options("contract__agency"), number),
         ],
         search=("contract__number", "contract__title", "contract__agency__name", "contract__agency__name_en"),
         order=("-submitted_on", "-pk"),
@@ -260,7 +191,7 @@ def organization_table() -> Table:
         visible=_public(selectors.organizations),
         shape=lambda rows: rows.select_related("parent"),
         columns=[
-            Column("name", _("Name"), org_name, link=_link("open-organization"), sort="name", width=36),
+            Column("name", _("Name"), org_name, link=link_to("open-organization"), sort="name", width=36),
             Column("kind", _("Kind"), lambda o: o.get_kind_display(), sort="kind", width=20),
             Column("uscc", _("Unified social credit code"), lambda o: o.uscc, width=22),
             Column("parent", _("Under"), lambda o: org_name(o.parent), width=24),

@@ -1,7 +1,8 @@
 """Community and street scorecards: the share of a project's evaluated performance each of them earns.
 
 A street is credited with every project under its jurisdiction; a project delivered with several partner
-communities credits each of them an equal share. A scorecard counts the projects and the funds, the mean
+communities credits each of them an equal share (`core.shares.equal_split`, the rule the governance
+metrics share the amounts by). A scorecard counts the projects and the funds, the mean
 final score weighted by the contract amounts, the grades, and the *performance credit*: the sum over
 projects of score × share, the political performance the projects brought. Plain data, no Django.
 """
@@ -12,6 +13,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+
+from grassroots.core.shares import equal_split
 
 CENT = Decimal("0.01")
 
@@ -71,10 +74,9 @@ def scorecards(
         if result.street_id is not None:
             key = (result.street_id, result.year)
             streets.setdefault(key, Scorecard(*key)).add(result, Decimal(1))
-        partners = sorted(set(result.community_ids))
-        for community in partners:
+        for community, share in equal_split(Decimal(1), sorted(result.community_ids)).items():
             key = (community, result.year)
-            communities.setdefault(key, Scorecard(*key)).add(result, Decimal(1) / len(partners))
+            communities.setdefault(key, Scorecard(*key)).add(result, share)
     return streets, communities
 
 

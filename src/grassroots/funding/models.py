@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from grassroots.core.money import MoneyField
 from grassroots.orgs.models import Organization
 
+from . import schedule
+
 
 class ServiceCategory(models.Model):
     """An entry of the purchase catalogue (购买服务指导性目录)."""
@@ -37,12 +39,13 @@ class ProcurementMethod(models.TextChoices):
 
 
 def default_tranches() -> list[str]:
-    return ["30", "40", "30"]
+    """The platform's schedule (`funding.schedule`), a fresh list for each program's field."""
+    return list(schedule.TRANCHE_PERCENTS)
 
 
 def default_grade_factors() -> dict[str, str]:
-    """How much of the last tranche each final grade releases."""
-    return {"excellent": "1.00", "good": "1.00", "pass": "0.80", "fail": "0.00"}
+    """How much of the last tranche each final grade releases (`funding.schedule`)."""
+    return dict(schedule.GRADE_FACTORS)
 
 
 class Program(models.Model):

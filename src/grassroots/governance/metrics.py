@@ -14,17 +14,23 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from grassroots.core.shares import equal_split
+from grassroots.evaluation.grading import PASS_MARK
+
 Id = int | str
 
 
 @dataclass(frozen=True)
 class ContractFact:
     agency: Id
-    communities: tuple[Id, ...]  # partner communities; the amount is shared equally among them
+    communities: tuple[Id, ...]  # partner communities; the amount is shared equally among them (equal_split)
     category: Id  # service category
-    amount: Decimal | float  # purchased amount (program/government funds)
-    matching_funds: Decimal | float  # matching funds (community, street, charity)
+    amount: Decimal | float  # the contract amount, paid from the call's budget
+    matching_funds: Decimal | float  # matching funds beside the amount (community, street, charity)
     addresses_prioritised_need: bool  # addresses >= 1 consulted, prioritised need of its communities
+    # the part of `amount` that is street matching funds pooled into the call's budget (already in the
+    # amount, so it counts as matching funds but not again in the budget)
+    pooled_matching: Decimal | float = 0
 
 
 @dataclass(frozen=True)
@@ -124,7 +130,6 @@ METRICS: tuple[Metric, ...] = (
 )
 NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
 
-FAIL_BELOW = 60.0  # the grade boundary of `evaluation.grading`: below 60 is fail
 SIGNIFICANT_DIGITS = 12  # enough to keep every figure exact to the contract's 6, and to drop float noise
 
 
@@ -151,10 +156,7 @@ def community_amounts(facts: YearFacts) -> dict[Id, float]:
     community outside the jurisdiction is not counted here."""
     totals: dict[Id, list[float]] = {c: [] for c in facts.communities}
     for contract in facts.contracts:
-        if not contract.communities:
-            continue
-        share = float(contract.amount) / len(contract.communities)
-        for community in contract.communities:
+        for community, share in equal_split(float(contract.amount), contract.communities).items():
             if community in totals:
                 totals[community].append(share)
     return {c: math.fsum(v) for c, v in totals.items()}
@@ -241,9 +243,14 @@ def _continuation(current: YearFacts, previous: YearFacts | None) -> float | Non
     return continued / len(previous.contracts)
 
 
+def matching_of(contract: ContractFact) -> float:
+    """A contract's matching funds: those beside its amount and the street's pooled part of the amount."""
+    return math.fsum((float(contract.matching_funds), float(contract.pooled_matching)))
+
+
 def _cofunding(facts: YearFacts) -> float | None:
-    matching = math.fsum(float(k.matching_funds) for k in facts.contracts)
-    budget = math.fsum(float(k.amount) for k in facts.contracts) + matching
+    matching = math.fsum(matching_of(k) for k in facts.contracts)
+    budget = math.fsum(float(k.amount) + float(k.matching_funds) for k in facts.contracts)
     return _ratio(matching, budget)
 
 
@@ -270,7 +277,7 @@ def compute(current: YearFacts, previous: YearFacts | None = None) -> dict[str, 
         "resident_participation_per_1000": _per_1000(float(current.resident_participations), current.residents),
         "needs_alignment": _ratio(sum(1 for k in contracts if k.addresses_prioritised_need), len(contracts)),
         "mean_final_score": _mean(scores),
-        "fail_rate": _ratio(sum(1 for s in scores if s < FAIL_BELOW), len(scores)),
+        "fail_rate": _ratio(sum(1 for s in scores if s < PASS_MARK), len(scores)),
     }
     return {name: _round(values[name]) for name in NAMES}
 

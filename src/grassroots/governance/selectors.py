@@ -10,19 +10,26 @@ How each fact maps onto the data, and what the data cannot say:
 - communities, residents: the communities under the street(s) today and their `residents` count.
   Neither boundaries nor populations are kept per year, so every year uses today's.
 - contracts of the year: contracts whose term starts in the fiscal year (= calendar year), signed
-  (a draft is not yet a contract; terminated ones count), with at least one partner community in the
-  jurisdiction. `amount` is the contract amount (program funds, plus any street money pooled into the
-  call's budget, which cannot be told apart per contract); `matching_funds` are the application's
-  community, street and charity matching funds (the agency's own funds are not matching funds).
+  (`contracts.selectors.signed`: a draft is not yet a contract, nor is a draft terminated before it was
+  signed; contracts terminated after signing count), with at least one partner community in the
+  jurisdiction. `amount` is the contract amount, paid from the call's budget; `matching_funds` are the
+  application's community, street and charity matching funds beside it (the agency's own funds are not
+  matching funds). A street's matching funds pooled into a call's budget (`Call.matching_funds`) are
+  apportioned to the call's contracts pro rata to their amounts: each yuan awarded holds the street's
+  share of the call's budget, matching ÷ (program funds + matching), as `pooled_matching` — counted as
+  matching funds, and only once in the budget, since it is part of the amount. Pooled money the awards
+  did not use funds no contract and is not counted.
 - addresses_prioritised_need: the application behind the contract answers at least one need of a
   partner community that a quorate consultation meeting prioritised (the need has a priority rank).
 - calls of the jurisdiction: issued by the street or on its envelopes; for a department, by the
   department or any of its streets. Calls issued by a department count in the department's figures,
   not in a street's, even when its applicants partner the street's communities.
 - closed calls of the year: closing date in the year and past the submission stage (under review,
-  awarding or decided; cancelled calls are left out). Their eligible applications: those that passed
-  the eligibility check (eligible, awarded, not awarded). An application withdrawn after the check
-  no longer says it was eligible, so it is not counted.
+  awarding or decided; open, draft and cancelled calls are left out), whose eligibility screening is
+  done (no submitted application still waits for it: until then the call's count is not known, and a
+  call read before screening would count 0). Their eligible applications: those that passed the
+  eligibility check (eligible, awarded, not awarded); drafts were never submitted. An application
+  withdrawn after the check no longer says it was eligible, so it is not counted.
 - success rate: awarded ÷ eligible applications of the *decided* calls closed in the year — awards are
   only made at the decision, so an undecided call would read as a string of failures.
 - active agencies: lead agencies of applications submitted in the year to the jurisdiction's calls or
@@ -48,9 +55,11 @@ from django.utils.translation import gettext as _
 
 from grassroots.applications.models import Application
 from grassroots.contracts.models import Contract
+from grassroots.contracts.selectors import signed
 from grassroots.core.errors import RuleViolation
 from grassroots.core.money import ZERO, round_money, total
 from grassroots.core.permissions import is_staff
+from grassroots.core.shares import equal_split
 from grassroots.delivery.models import ServiceRecord
 from grassroots.evaluation.grading import grade_for
 from grassroots.evaluation.models import Evaluation
@@ -88,15 +97,20 @@ def _offices(org: Organization) -> list[int]:
 
 def _signed_contracts_in(org: Organization) -> QuerySet[Contract, Any]:
     """Signed contracts with a partner community in the jurisdiction (as a subquery: ids only)."""
-    return (
-        Contract.objects.exclude(state=Contract.State.DRAFT)
-        .filter(communities__in=communities_of(org).values("pk"))
-        .values("pk")
-    )
+    return signed().filter(communities__in=communities_of(org).values("pk")).values("pk")
 
 
 def _calls_of(offices: list[int]) -> QuerySet[Call]:
     return Call.objects.filter(Q(issuer_id__in=offices) | Q(envelope__street_id__in=offices))
+
+
+def pooled_matching(amount: Decimal, call_funds: Decimal, call_matching: Decimal) -> Decimal:
+    """The street matching funds inside a contract's amount: the street's share of its call's budget
+    (program funds + street matching funds), pro rata to the amount."""
+    budget = call_funds + call_matching
+    if not call_matching or budget <= 0:
+        return ZERO
+    return round_money(amount * call_matching / budget)
 
 
 def _span(years: Sequence[int]) -> tuple[date, date]:
@@ -146,29 +160,43 @@ def facts(org: Organization, years: Iterable[int]) -> dict[int, YearFacts]:
         .values_list("contract_id", "organization_id")
     ):
         partners[contract_id].append(community_id)
-    for pk, agency, category, amount, matching, starts_on, aligned in (
+    for pk, agency, category, amount, matching, starts_on, aligned, call_funds, call_matching in (
         year_contracts.annotate(aligned=Exists(answers_need))
         .order_by("starts_on", "pk")
-        .values_list("pk", "agency_id", "category_id", "amount", "matching_funds", "starts_on", "aligned")
+        .values_list(
+            "pk",
+            "agency_id",
+            "category_id",
+            "amount",
+            "matching_funds",
+            "starts_on",
+            "aligned",
+            "award__application__call__funds",
+            "award__application__call__matching_funds",
+        )
     ):
         year = gathered.get(starts_on.year)
         if year is None:
             continue
-        year.contracts.append(ContractFact(agency, tuple(partners[pk]), category, amount, matching, bool(aligned)))
+        pooled = pooled_matching(amount, call_funds, call_matching)
+        year.contracts.append(
+            ContractFact(agency, tuple(partners[pk]), category, amount, matching, bool(aligned), pooled)
+        )
         year.agencies.add(agency)
 
     # the competition: calls closed in the year and their eligible and awarded applications
-    for closes_on, state, eligible, awarded in (
+    for closes_on, state, eligible, awarded, unscreened in (
         calls.filter(state__in=CLOSED_CALL_STATES, closes_on__range=(first, last))
         .annotate(
             eligible=Count("applications", filter=Q(applications__state__in=ELIGIBLE_STATES)),
             awarded=Count("applications", filter=Q(applications__state=Application.State.AWARDED)),
+            unscreened=Count("applications", filter=Q(applications__state=Application.State.SUBMITTED)),
         )
         .order_by("closes_on", "pk")
-        .values_list("closes_on", "state", "eligible", "awarded")
+        .values_list("closes_on", "state", "eligible", "awarded", "unscreened")
     ):
         year = gathered.get(closes_on.year)
-        if year is None:
+        if year is None or unscreened:
             continue
         year.per_call.append(eligible)
         if state == Call.State.DECIDED:
@@ -361,7 +389,7 @@ class YearRow:
     year: int
     contracts: int
     amount: Decimal
-    matching: Decimal
+    matching: Decimal  # beside the amounts, plus the street matching funds pooled into them
     volunteer_hours: float
     participations: int
     evaluated: int
@@ -406,9 +434,9 @@ def _shares(contracts: Iterable[ContractFact], inside: set[Any]) -> dict[Any, De
     """Each community's equal share of its contracts' amounts, in money (the metrics' own sums are floats)."""
     amounts: dict[Any, Decimal] = dict.fromkeys(inside, ZERO)
     for k in contracts:
-        for c in k.communities:
+        for c, share in equal_split(Decimal(k.amount), k.communities).items():
             if c in inside:
-                amounts[c] += Decimal(k.amount) / len(k.communities)
+                amounts[c] += share
     return amounts
 
 
@@ -422,9 +450,9 @@ def dashboard(org: Organization, first: int, last: int, year: int) -> Dashboard:
     pairs: dict[tuple[Any, Any], list[tuple[int, Decimal]]] = defaultdict(list)
     for facts_of_year in found.values():
         for k in facts_of_year.contracts:
-            for c in k.communities:
+            for c, share in equal_split(Decimal(k.amount), k.communities).items():
                 if c in ids:
-                    pairs[(c, k.agency)].append((facts_of_year.year, Decimal(k.amount) / len(k.communities)))
+                    pairs[(c, k.agency)].append((facts_of_year.year, share))
     agency_ids = {a for _c, a in pairs} | set(current.active_agencies)
     orgs = Organization.objects.in_bulk(sorted(ids | agency_ids))
     ties = sorted(
@@ -475,7 +503,7 @@ def dashboard(org: Organization, first: int, last: int, year: int) -> Dashboard:
                 y,
                 len(f.contracts),
                 total(Decimal(k.amount) for k in f.contracts),
-                total(Decimal(k.matching_funds) for k in f.contracts),
+                round_money(sum((Decimal(k.matching_funds) + Decimal(k.pooled_matching) for k in f.contracts), ZERO)),
                 f.volunteer_hours,
                 f.resident_participations,
                 len(f.final_scores),
@@ -512,11 +540,10 @@ class HistoryYear:
 
 def history_of(org: Organization) -> list[HistoryYear]:
     """Year by year (by the contracts' start), the signed contracts a community partnered or an agency held."""
-    signed = Contract.objects.exclude(state=Contract.State.DRAFT)
     if org.kind == OrgKind.COMMUNITY:
-        contracts = signed.filter(communities=org)
+        contracts = signed().filter(communities=org)
     elif org.kind == OrgKind.AGENCY:
-        contracts = signed.filter(agency=org)
+        contracts = signed().filter(agency=org)
     else:
         return []
     rows = list(contracts.order_by("starts_on", "pk").values_list("pk", "starts_on", "agency_id", "amount"))
@@ -541,7 +568,7 @@ def history_of(org: Organization) -> list[HistoryYear]:
     history = []
     for year, held in sorted(by_year.items(), reverse=True):
         if org.kind == OrgKind.COMMUNITY:
-            amount = round_money(sum((r[3] / max(1, len(communities[r[0]])) for r in held), ZERO))
+            amount = round_money(sum((equal_split(r[3], communities[r[0]]).get(org.pk, ZERO) for r in held), ZERO))
             partners = {r[2] for r in held}
         else:
             amount = total(r[3] for r in held)

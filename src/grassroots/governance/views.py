@@ -93,7 +93,10 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="governance-{org.pk}-{first}-{last}.csv"'
         return response
     data = selectors.dashboard(org, first, last, year)
-    return render(request, "governance/dashboard.html", _context(org, data))
+    context = _context(org, data)
+    # the parent's dashboard is linked only for whom it would open (a street officer may not see it)
+    context["parent_dashboard"] = org.parent is not None and selectors.may_see_dashboard(request.user, org.parent)
+    return render(request, "governance/dashboard.html", context)
 
 
 DRAWN = 60  # nodes per column the network draws; the table lists every tie

@@ -9,6 +9,7 @@ from ninja import Field, FilterSchema, Query, Router, Schema
 from ninja.filter_schema import FilterLookup
 from ninja.pagination import paginate
 
+from grassroots.api import selectors as api_selectors
 from grassroots.api.auth import actor, token_auth
 from grassroots.api.filters import Key, words
 from grassroots.api.pagination import Paged
@@ -16,7 +17,7 @@ from grassroots.api.schemas import READ_ERRORS, ErrorOut, Id, OrganizationRef, S
 from grassroots.disclosure import selectors
 
 from .models import Organization, OrgKind
-from .selectors import agencies_staffed_by, expert_of, memberships_of, person_of, social_workers_of
+from .selectors import agencies_staffed_by, expert_of, memberships_of, person_of
 
 router = Router(tags=["organizations"])
 
@@ -120,7 +121,6 @@ def me(request: HttpRequest) -> dict[str, Any]:
         "memberships": list(memberships_of(user).order_by("pk")),
         "expert": expert_of(user) is not None,
         "agencies": [
-            {"organization": agency, "social_workers": list(social_workers_of(agency).order_by("name"))}
-            for agency in agencies
+            {"organization": agency, "social_workers": list(api_selectors.colleagues_of(agency))} for agency in agencies
         ],
     }

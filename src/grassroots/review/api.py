@@ -6,20 +6,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
+from grassroots.api import selectors as api_selectors
 from grassroots.api.auth import actor, token_auth
 from grassroots.api.pagination import Paged
 from grassroots.api.schemas import WRITE_ERRORS, BodyId, Id, LongText, Measure, Score
 from grassroots.core.errors import RuleViolation
-from grassroots.core.permissions import is_staff
-from grassroots.orgs.models import Role
-from grassroots.orgs.selectors import orgs_where
 
 from . import selectors, services
 from .models import Review
@@ -86,16 +84,7 @@ def my_reviews(request: HttpRequest) -> QuerySet[Review]:
 
 def _review(request: HttpRequest, pk: int) -> Review:
     """A review the caller may know of: their own, or one of a call their office runs (404 otherwise)."""
-    user = actor(request)
-    rows = Review.objects.select_related("application__call", "expert__person")
-    if not is_staff(user):
-        offices = orgs_where(user, Role.OFFICER)
-        rows = rows.filter(
-            Q(expert__person__user=user)
-            | Q(application__call__issuer__in=offices)
-            | Q(application__call__program__department__in=offices)
-        )
-    return get_object_or_404(rows, pk=pk)
+    return get_object_or_404(api_selectors.reviews_known_to(actor(request)), pk=pk)
 
 
 @router.post("/reviews/{id}/scores", response={200: ReviewOut, **WRITE_ERRORS}, summary="Score a review")

@@ -4,15 +4,20 @@ Agents are arrays, never Python objects per agent: residents (their community an
 take part), communities (street, residents, needs per category, self-action capacity), agencies
 (professional capacity, social workers, reserves, strategy, home street, category), and the
 (community, agency) pairs (tie length, the pair's last grade). Each year runs the real mechanism —
-budget and envelopes, consultation, renewals, calls, joint applications, review with noise and the
+budget and envelopes, consultation, running multi-year contracts, calls, joint applications, review with noise and the
 past-performance criterion, allocation by the platform's own solver (`awards.allocation.allocate`,
 called per call), contracts, delivery, evaluation with the platform's grade boundaries
 (`evaluation.grading`), tranches moved by the grade, and the incentive loop — then describes the year
 as the governance metrics' `YearFacts` and measures it with `governance.metrics.compute`, the same
 code the analytics use. docs/simulation.md states every rule and constant.
 
-Money is counted in whole cents (int64) so that the year's ledger balances exactly: every cent budgeted
-is spent on capacity building, awarded, or returned; every cent awarded is paid or withheld.
+A won project is one contract over its term (`contract_years`): its whole amount is awarded from the
+call of the year the term starts, counted once as a contract of that year (the governance contract's
+"contracts whose term starts in that fiscal year"), and paid over the term by the platform's tranche
+schedule (`funding.schedule`). Money is counted in whole cents (int64) so that the ledgers balance
+exactly: every cent budgeted is spent on capacity building, awarded, carried or returned; every cent
+awarded is paid, withheld, released by a termination, or still owed; every cent of a matching-funds
+pool is drawn by a contract or left.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -28,14 +34,15 @@ from numpy.typing import NDArray
 
 from grassroots.awards import allocation
 from grassroots.evaluation import grading
+from grassroots.funding import schedule
 from grassroots.governance import metrics
 
 from .params import EVALUATION_WEIGHTS, STRATEGIES, Value
 
-#: The platform's default payment schedule and final-grade rule (funding.models.default_tranches and
-#: default_grade_factors; a test keeps them equal): the last tranche is scaled by the final grade.
-TRANCHE_PERCENTS = (30, 40, 30)
-GRADE_FACTORS = {"excellent": "1.00", "good": "1.00", "pass": "0.80", "fail": "0.00"}
+#: The platform's payment schedule and final-grade rule (`funding.schedule`, the programs' defaults): the
+#: last tranche is scaled by the final grade.
+TRANCHE_PERCENTS = tuple(int(p) for p in schedule.TRANCHE_PERCENTS)
+GRADE_FACTORS = schedule.GRADE_FACTORS
 GRADES = (*(g for _b, g in grading.BOUNDARIES), "fail")  # best first, as the boundaries run
 GOOD = float(next(b for b, g in grading.BOUNDARIES if g == "good"))
 PASS = float(next(b for b, g in grading.BOUNDARIES if g == "pass"))
@@ -50,12 +57,20 @@ LEDGER = (
     "budget",
     "capacity_building",
     "awarded",
-    "paid",
-    "withheld",
+    "released",
     "carried_out",
     "returned",
+    "owed_in",
+    "paid",
+    "withheld",
+    "owed_out",
+    "matching_pool",
     "matching_funds",
+    "matching_left",
 )
+# columns of City.projects, one row per running contract (cents)
+AGENCY, COMMUNITY, CATEGORY, STREET, YEARLY, TERM, AGE, TRANCHE = range(8)  # TRANCHE.. : the three tranches
+NEVER = -(10**6)  # the year of a record that does not exist
 
 Array = NDArray[Any]
 
@@ -69,7 +84,7 @@ class YearResult:
     ledger: dict[str, int]
     state: dict[str, float]
     agents: int  # agents simulated in the year (see City.agents)
-    contract_amounts: list[int] = field(default_factory=list)  # cents, per contract of the year
+    contract_amounts: list[int] = field(default_factory=list)  # cents, per contract of the year (whole term)
 
 
 def _grade_index(scores: Array) -> Array:
@@ -97,6 +112,30 @@ def _split_cents(total: int, weights: Array) -> Array:
 
 def _cents(value: int) -> Decimal:
     return Decimal(int(value)).scaleb(-2)
+
+
+def _draw(pool: Array, owner: Array, wanted: Array) -> Array:
+    """What each claim draws from its owner's pool, claims served in order while the pool lasts: never
+    more than asked, and the draws of one pool never add up to more than the pool."""
+    n = len(owner)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(owner, kind="stable")
+    who, want = owner[order], wanted[order]
+    before = np.cumsum(want) - want
+    first = np.searchsorted(who, who, side="left")
+    before = before - before[first]  # what earlier claims on the same pool asked for
+    drawn = np.zeros(n, dtype=np.int64)
+    drawn[order] = np.clip(pool[who] - before, 0, want)
+    return drawn
+
+
+def _due_years(term: int) -> tuple[int, ...]:
+    """In which year of a `term`-year contract (0 = the first) each tranche falls due, by the platform's
+    milestone dates (`funding.schedule.milestone_due_dates`)."""
+    starts = date(2001, 1, 1)
+    ends = date(2001 + term, 1, 1) - timedelta(days=1)  # as contracts.services: the term's last day
+    return tuple(d.year - starts.year for d in schedule.milestone_due_dates(starts, ends))
 
 
 class City:
@@ -158,11 +197,14 @@ class City:
         # pairs and incumbents
         self.tie = np.zeros((C, A), dtype=np.int64)
         self.pair_score = np.full((C, A), np.nan)
+        self.pair_year = np.full((C, A), NEVER, dtype=np.int64)  # the year of the pair's last final score
         self.incumbent = np.full((C, K), -1, dtype=np.int64)
         self.incumbent_score = np.zeros((C, K))
+        self.incumbent_year = np.full((C, K), NEVER, dtype=np.int64)  # the year the incumbent was graded
 
-        # running projects (multi-year contracts): agency, community, category, street, yearly cents, years left
-        self.projects = np.zeros((0, 6), dtype=np.int64)
+        # running contracts (columns AGENCY..TRANCHE+2), the tranches' due years by term, and what they still owe
+        self.projects = np.zeros((0, TRANCHE + 3), dtype=np.int64)
+        self.due = np.array([(0, 0, 0), *(_due_years(term) for term in range(1, 4))], dtype=np.int64)
         self.previous_facts: metrics.YearFacts | None = None
         self.carried = np.zeros(S, dtype=np.int64)  # cents each street carries into the next year
 
@@ -185,6 +227,23 @@ class City:
         self.home[idx] = rng.integers(0, self.S, n)
         self.losses[idx] = 0
         self.last_revenue[idx] = 0.0
+
+    def _owed(self, projects: Array) -> Array:
+        """What each running contract has still to pay at the start of its year `AGE`: the tranches not yet
+        due and the last one (always paid at the final evaluation)."""
+        tranches = projects[:, TRANCHE : TRANCHE + 3]
+        due = self.due[projects[:, TERM]]
+        later = due[:, :2] >= projects[:, AGE, None]
+        return (tranches[:, :2] * later).sum(axis=1) + tranches[:, 2]
+
+    def keeps_partner(self, communities: Array, categories: Array, agencies: Array) -> Array:
+        """With joint credit: whether each community refuses `agencies` in a category because it keeps the
+        active partner whose final grade there was good or better, for `joint_credit_years` years after it."""
+        inc = self.incumbent[communities, categories]
+        keeps = (inc >= 0) & (inc != agencies) & (self.incumbent_score[communities, categories] >= GOOD)
+        keeps &= self.active[np.maximum(inc, 0)]
+        since = self.year - self.incumbent_year[communities, categories]
+        return keeps & (since <= int(self.p["joint_credit_years"]))
 
     def _past_performance(self, agencies: Array) -> Array:
         """Mean final score of the last PERFORMANCE_YEARS years; the default where there is none."""
@@ -225,20 +284,9 @@ class City:
         np.put_along_axis(prioritised, top, True, axis=1)
         observed_norm = observed / observed.max(axis=1, keepdims=True)
 
-        # 3. renewals: running projects whose last grade passed continue without a call, if the envelope holds
-        renewed = np.zeros((0, 6), dtype=np.int64)
-        if len(self.projects):
-            alive = self.projects[self.active[self.projects[:, 0]]]
-            order = np.argsort(alive[:, 3], kind="stable")
-            alive = alive[order]
-            start = np.searchsorted(alive[:, 3], np.arange(S))
-            cum = np.cumsum(alive[:, 4])
-            before = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0)
-            within = cum - before[alive[:, 3]]
-            keep = within <= envelopes[alive[:, 3]]
-            renewed = alive[keep].copy()
-            envelopes -= np.bincount(renewed[:, 3], weights=renewed[:, 4], minlength=S).astype(np.int64)
-            renewed[:, 5] -= 1
+        # 3. running contracts of earlier years continue: their whole amount was awarded when their term began
+        running = self.projects
+        ledger["owed_in"] = int(self._owed(running).sum())
 
         # 4. calls: each street bundles its envelope into calls on the categories its consultation ranks
         street_of = np.eye(S, dtype=float)[self.street]
@@ -272,7 +320,8 @@ class City:
         margin = 0.2 * (1 - self.intensity)
         pressed = (self.reserves < 0.5 * self.workers * self.wage) * 0.15 * self.intensity
         price = self.size * unit_cost[b_agency] * (1 + margin - pressed[b_agency]) * rng.lognormal(0, 0.05, len(b_call))
-        b_request = np.maximum(np.round(price * 100 / REQUEST_STEP), 1).astype(np.int64) * REQUEST_STEP
+        term = int(P["contract_years"])  # an application asks for its whole term: the yearly price times the years
+        b_request = np.maximum(np.round(price * 100 / REQUEST_STEP), 1).astype(np.int64) * REQUEST_STEP * term
 
         cand = self.street_members[call_street[b_call]]
         valid = cand >= 0
@@ -282,17 +331,16 @@ class City:
         cat = b_cat[:, None]
         utility = observed_norm[safe, cat] + 0.5 * prioritised[safe, cat] + tie_weight * fam
         utility = utility + rng.gumbel(0.0, 0.3, utility.shape)
-        if P["joint_credit"]:  # a community credited with its partner's grade keeps a good partner
-            inc = self.incumbent[safe, cat]
-            keeps = (inc >= 0) & (inc != b_agency[:, None]) & (self.incumbent_score[safe, cat] >= GOOD)
-            keeps &= self.active[np.maximum(inc, 0)]
-            valid &= ~keeps
+        if P["joint_credit"]:
+            valid &= ~self.keeps_partner(safe, cat, b_agency[:, None])
         if P["needs_alignment_required"]:
             valid &= prioritised[safe, cat]
         ratio = float(P["matching_ratio"])
+        community_pool = np.zeros(C, dtype=np.int64)  # what each community can raise this year (cents)
         if ratio > 0:
             raise_cap = float(P["charity_per_resident"]) * self.residents * (0.3 + self.capacity) * 100
-            valid &= raise_cap[safe] >= ratio * b_request[:, None]
+            community_pool = np.floor(raise_cap).astype(np.int64)
+            valid &= community_pool[safe] >= np.round(ratio * b_request[:, None])
         utility = np.where(valid, utility, -np.inf)
         pick = np.argmax(utility, axis=1)
         submitted = valid[np.arange(len(pick)), pick]
@@ -319,9 +367,10 @@ class City:
         np.minimum.at(lowest, b_call, b_request)
         price_score = 100 * lowest[b_call] / b_request
         past = self._past_performance(b_agency)
-        if P["joint_credit"]:
+        if P["joint_credit"]:  # the pair's own record, read over the same years as the agency's
             pair = self.pair_score[b_comm, b_agency]
-            past = np.where(np.isnan(pair), past, pair)
+            recent = t - self.pair_year[b_comm, b_agency] <= PERFORMANCE_YEARS
+            past = np.where(recent & ~np.isnan(pair), pair, past)
         quality_weight = 1 - self.price_weight - self.pp_weight
         score = quality_weight * merit + self.price_weight * price_score + self.pp_weight * past
         score_cents = np.round(np.clip(score, 0, 100) * 100).astype(np.int64)
@@ -335,6 +384,7 @@ class City:
         bounds = np.searchsorted(b_call[by_call], np.arange(n_calls + 1))
         eligible_per_call = np.diff(bounds)
         left = np.zeros(n_calls, dtype=np.int64)
+        award_order: list[int] = []  # funded bids, call by call in the allocation's order
         for j in range(n_calls):
             members = by_call[bounds[j] : bounds[j + 1]]
             bids = [
@@ -351,35 +401,49 @@ class City:
             result = allocation.allocate(rule, bids, _cents(call_funds[j]), min_score, per_agency)
             won = np.array([int(i) for i in result.funded], dtype=np.int64)
             funded[won] = True
+            award_order.extend(int(i) for i in won)
             left[j] = int(call_funds[j]) - int(b_request[won].sum())
-        # what no call awarded is carried to the street's next year, or returned to the treasury
+        # what no call awarded goes back to the street (carried over or returned at the end of the year)
         unspent = np.bincount(call_street, weights=left, minlength=S).astype(np.int64)
-        if P["carry_over"]:
-            self.carried = unspent
-            ledger["carried_out"] = int(unspent.sum())
-        else:
-            self.carried = np.zeros(S, dtype=np.int64)
-            ledger["returned"] = int(unspent.sum())
 
-        # 8. contracts of the year: the renewals and the new awards (each a new project)
-        new = np.column_stack(
-            [
-                b_agency[funded],
-                b_comm[funded],
-                b_cat[funded],
-                call_street[b_call[funded]],
-                b_request[funded],
-                np.full(int(funded.sum()), int(P["contract_years"]) - 1),
-            ]
-        ).astype(np.int64)
-        year_projects = np.vstack([renewed, new]) if len(new) else renewed
-        k_agency, k_comm, k_cat = year_projects[:, 0], year_projects[:, 1], year_projects[:, 2]
-        k_amount = year_projects[:, 4]
+        # 8. contracts of the year: one per award, over the whole term, its amount split into the platform's
+        # tranches; matching funds drawn from the street's and the community's pools of the year
+        won = np.array(award_order, dtype=np.int64)
+        amount = b_request[won]
+        tranches = amount[:, None] * np.array(TRANCHE_PERCENTS[:-1], dtype=np.int64) // 100
+        tranches = np.column_stack([tranches, amount - tranches.sum(axis=1)])
+        new = (
+            np.column_stack(
+                [
+                    b_agency[won],
+                    b_comm[won],
+                    b_cat[won],
+                    call_street[b_call[won]],
+                    amount // term,
+                    np.full(len(won), term),
+                    np.zeros(len(won)),
+                    tranches,
+                ]
+            )
+            .astype(np.int64)
+            .reshape(-1, TRANCHE + 3)
+        )
+        ledger["awarded"] = int(amount.sum())
+        street_share = float(P["street_matching"])
+        street_pool = np.floor(street_share * envelopes).astype(np.int64)
+        from_street = _draw(street_pool, new[:, STREET], np.round(street_share * amount).astype(np.int64))
+        from_community = _draw(community_pool, new[:, COMMUNITY], np.round(ratio * amount).astype(np.int64))
+        new_matching = from_street + from_community
+        ledger["matching_pool"] = int(street_pool.sum() + community_pool.sum())
+        ledger["matching_funds"] = int(new_matching.sum())
+        ledger["matching_left"] = ledger["matching_pool"] - ledger["matching_funds"]
+
+        # the contracts delivering this year: the running ones and the new
+        year_projects = np.vstack([running, new])
+        k_agency, k_comm, k_cat = year_projects[:, AGENCY], year_projects[:, COMMUNITY], year_projects[:, CATEGORY]
+        k_amount = year_projects[:, YEARLY]  # a year of service
+        k_age, k_term = year_projects[:, AGE], year_projects[:, TERM]
         nk = len(k_amount)
-        ledger["awarded"] = int(k_amount.sum())
-        matching_share = ratio + float(P["street_matching"])
-        k_matching = np.round(k_amount * matching_share).astype(np.int64)
-        ledger["matching_funds"] = int(k_matching.sum())
 
         # 9. delivery: outputs need staff and money; outcomes need ties, capacity and real needs
         funds_of = np.bincount(k_agency, weights=k_amount / 100, minlength=self.room)
@@ -422,29 +486,45 @@ class City:
         growth = 0.1 * np.minimum(per_community, 1.0) * (0.5 + fam_c) + 0.02 * strength
         self.capacity = np.clip(self.capacity + growth * (1 - self.capacity) - 0.05 * self.capacity, 0, 1)
 
-        # 10. final evaluation on the program's weights; the grade moves the last tranche
+        # 10. evaluation on the program's weights, every year of the term. A contract ends with its final
+        # evaluation: at the end of its term, or earlier when a year's evaluation fails (termination with
+        # settlement). Tranches due in this year of the term are paid; the last one at the final evaluation,
+        # scaled by its grade; a terminated contract's tranches not yet due are released to its street.
         raw = 100 * (self.weights[0] * outputs + self.weights[1] * outcomes + self.weights[2] * satisfaction)
         raw += rng.normal(0, float(P["evaluation_noise"]), nk)
-        final = np.round(np.clip(raw, 0, 100), 2)
-        grade = _grade_index(final)
+        score = np.round(np.clip(raw, 0, 100), 2)
+        ends = (k_age == k_term - 1) | (score < PASS)
+        grade = _grade_index(score)
         factors = np.array([round(float(GRADE_FACTORS[g]) * 100) for g in GRADES], dtype=np.int64)
-        last = k_amount * TRANCHE_PERCENTS[-1] // 100
-        last_paid = (last * factors[grade] + 50) // 100
-        paid = k_amount - last + last_paid
+        k_tranches = year_projects[:, TRANCHE : TRANCHE + 3]
+        due = self.due[k_term]
+        last = k_tranches[:, 2]
+        last_paid = np.where(ends, (last * factors[grade] + 50) // 100, 0)
+        paid = (k_tranches[:, :2] * (due[:, :2] == k_age[:, None])).sum(axis=1) + last_paid
+        withheld = np.where(ends, last - last_paid, 0)
+        released = (k_tranches[:, :2] * ((due[:, :2] > k_age[:, None]) & ends[:, None])).sum(axis=1)
         ledger["paid"] = int(paid.sum())
-        ledger["withheld"] = int((last - last_paid).sum())
+        ledger["withheld"] = int(withheld.sum())
+        k_street = year_projects[:, STREET]
+        unspent += np.bincount(k_street, weights=released, minlength=S).astype(np.int64)
+        final = score[ends]  # the final evaluations of the year
 
-        # 11. the incentive loop: records for the next reviews, ties, incumbents, projects
-        np.add.at(self.perf_sum[:, t], k_agency, final)
-        np.add.at(self.perf_count[:, t], k_agency, 1)
-        self.pair_score[k_comm, k_agency] = final
-        self.incumbent[k_comm, k_cat] = k_agency
-        self.incumbent_score[k_comm, k_cat] = final
+        # 11. the incentive loop: final evaluations become records for the next reviews, the pair's record and
+        # the community's incumbent; ties grow with every year a pair holds a running contract
+        f_agency, f_comm, f_cat = k_agency[ends], k_comm[ends], k_cat[ends]
+        np.add.at(self.perf_sum[:, t], f_agency, final)
+        np.add.at(self.perf_count[:, t], f_agency, 1)
+        self.pair_score[f_comm, f_agency] = final
+        self.pair_year[f_comm, f_agency] = t
+        self.incumbent[f_comm, f_cat] = f_agency
+        self.incumbent_score[f_comm, f_cat] = final
+        self.incumbent_year[f_comm, f_cat] = t
         had = np.zeros((C, self.room), dtype=bool)
         had[k_comm, k_agency] = True
         self.tie = np.where(had, self.tie + 1, 0)
-        running = year_projects[(year_projects[:, 5] > 0) & (final >= PASS)]
-        self.projects = running
+        continuing = year_projects[~ends].copy()
+        continuing[:, AGE] += 1
+        self.projects = continuing
 
         # 12. agencies: revenue against the cost of delivery and of idle staff; social workers stay or leave
         # with funding stability; unfunded teams shrink; agencies that lose too long or go broke close
@@ -468,12 +548,26 @@ class City:
         self.last_revenue[live] = revenue[live]
         awarded_to = np.bincount(k_agency, minlength=self.room)[live] > 0
         has_project = np.zeros(self.room, dtype=bool)
-        has_project[self.projects[:, 0]] = True
+        has_project[self.projects[:, AGENCY]] = True
         self.losses[live] = np.where(awarded_to | has_project[live], 0, self.losses[live] + 1)
         closes = (self.reserves[live] < 0) | (self.losses[live] >= int(P["exit_after_losses"]))
         closes |= self.workers[live] == 0
         self.active[live[closes]] = False
-        self.projects = self.projects[self.active[self.projects[:, 0]]]
+        # a closed agency's contracts end: what they still owe is released to their streets
+        gone = ~self.active[self.projects[:, AGENCY]]
+        dropped = self.projects[gone]
+        released = np.concatenate([released, self._owed(dropped)])
+        unspent += np.bincount(dropped[:, STREET], weights=self._owed(dropped), minlength=S).astype(np.int64)
+        self.projects = self.projects[~gone]
+        ledger["released"] = int(released.sum())
+        ledger["owed_out"] = int(self._owed(self.projects).sum())
+        # what no call awarded and what terminations released is carried to the street's next year, or returned
+        if P["carry_over"]:
+            self.carried = unspent
+            ledger["carried_out"] = int(unspent.sum())
+        else:
+            self.carried = np.zeros(S, dtype=np.int64)
+            ledger["returned"] = int(unspent.sum())
 
         bids_of = np.bincount(self.strategy[b_agency], minlength=3)
         wins_of = np.bincount(self.strategy[b_agency[funded]], minlength=3)
@@ -485,8 +579,10 @@ class City:
         success = float(funded.sum()) / nb if nb else 0.5
         self._found(int(rng.poisson(float(P["entrants_per_year"]) * 2 * success)))
 
-        # 13. the year as the governance metrics see it
-        active_ids = np.union1d(np.unique(b_agency), np.unique(k_agency))
+        # 13. the year as the governance metrics see it: the contracts of the year are those whose term starts
+        # in it, each counted once with its whole amount; the final scores those of the year's final evaluations
+        n_new = len(new)
+        active_ids = np.union1d(np.unique(b_agency), np.unique(new[:, AGENCY]))
         facts = metrics.YearFacts(
             year=t + 1,
             communities=tuple(range(C)),
@@ -497,14 +593,14 @@ class City:
             awarded_applications=int(funded.sum()),
             contracts=tuple(
                 metrics.ContractFact(
-                    agency=int(k_agency[i]),
-                    communities=(int(k_comm[i]),),
-                    category=int(k_cat[i]),
-                    amount=_cents(k_amount[i]),
-                    matching_funds=_cents(k_matching[i]),
-                    addresses_prioritised_need=bool(prioritised[k_comm[i], k_cat[i]]),
+                    agency=int(new[i, AGENCY]),
+                    communities=(int(new[i, COMMUNITY]),),
+                    category=int(new[i, CATEGORY]),
+                    amount=_cents(amount[i]),
+                    matching_funds=_cents(new_matching[i]),
+                    addresses_prioritised_need=bool(prioritised[new[i, COMMUNITY], new[i, CATEGORY]]),
                 )
-                for i in range(nk)
+                for i in range(n_new)
             ),
             volunteer_hours=volunteer_hours,
             resident_participations=participations,
@@ -519,12 +615,12 @@ class City:
             "social_workers": float(self.workers[active_now].sum()),
             "mean_capacity": float(self.capacity.mean()),
             "mean_professional_capacity": float(self.prof[active_now].mean()) if len(active_now) else 0.0,
-            "renewals": float(len(renewed)),
+            "running": float(len(running)),  # contracts of earlier years still running this year
             "share_wide": float(np.mean(self.strategy[active_now] == WIDE)) if len(active_now) else 0.0,
             "share_specialise": float(np.mean(self.strategy[active_now] == SPECIALISE)) if len(active_now) else 0.0,
             "share_partner": float(np.mean(self.strategy[active_now] == PARTNER)) if len(active_now) else 0.0,
         }
-        return YearResult(facts, values, ledger, state, self.agents(), [int(a) for a in k_amount])
+        return YearResult(facts, values, ledger, state, self.agents(), [int(a) for a in amount])
 
     def agents(self) -> int:
         """Agents simulated this year: residents, communities, streets, the department, active agencies

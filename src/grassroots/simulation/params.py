@@ -43,14 +43,21 @@ class Param:
     high: float | None = None
     choices: tuple[str, ...] = ()
 
-    def allowed(self) -> str:
-        """The allowed values in words, for error messages and the documentation."""
+    def allowed(self) -> Message:
+        """The allowed values in words, for error messages and the documentation: English as a `str` (the
+        command line), translatable on a page (`core.i18n.render_message`)."""
         if self.kind is bool:
-            return "true or false"
+            return Message(ALLOWED_BOOL)
         if self.choices:
-            return "one of " + ", ".join(self.choices)
-        what = "a whole number" if self.kind is int else "a number"
-        return f"{what} from {_num(self.low)} to {_num(self.high)}"
+            return Message(ALLOWED_CHOICES, choices=", ".join(self.choices))
+        template = ALLOWED_WHOLE if self.kind is int else ALLOWED_NUMBER
+        return Message(template, low=_num(self.low), high=_num(self.high))
+
+
+ALLOWED_BOOL = gettext_noop("true or false")
+ALLOWED_CHOICES = gettext_noop("one of %(choices)s")
+ALLOWED_WHOLE = gettext_noop("a whole number from %(low)s to %(high)s")
+ALLOWED_NUMBER = gettext_noop("a number from %(low)s to %(high)s")
 
 
 def _num(value: float | None) -> str:
@@ -122,9 +129,15 @@ PARAMS: tuple[Param, ...] = (
        gettext_noop("Residents’ satisfaction surveys."), low=0, high=1),
     _p("joint_credit", "policy", bool, False, gettext_noop("Joint credit of community and agency"),
        gettext_noop(
-           "The grade credits the community and the agency together: the pair's record is what the next review "
-           "reads, and a community keeps a partner graded good or better."
+           "The grade credits the community and the agency together: the pair's record of the last three years is "
+           "what the next review reads, and a community keeps a partner graded good or better for a while."
        )),
+    _p("joint_credit_years", "policy", int, 3, gettext_noop("Years a joint credit holds"),
+       gettext_noop(
+           "With joint credit: for how many years after its partner's final grade of good or better a community "
+           "keeps that partner in the category (refuses other agencies' applications); then the category is open "
+           "again."
+       ), low=1, high=10),
     _p("past_performance_weight", "policy", float, 0.0, gettext_noop("Weight of past performance in review"),
        gettext_noop("Share of the review score taken by the mean final score of the last three years."),
        low=0, high=0.4),
@@ -132,8 +145,8 @@ PARAMS: tuple[Param, ...] = (
        gettext_noop("What the past-performance criterion gives an agency without records."), low=0, high=100),
     _p("contract_years", "policy", int, 1, gettext_noop("Contract length (years)"),
        gettext_noop(
-           "A project runs this many years; after the first, each year's contract is renewed without a new call "
-           "when the last grade passed."
+           "A won project is one contract over this many years: its whole amount is awarded from the call, paid "
+           "by the tranche schedule over the term; a failed yearly evaluation ends it early."
        ), low=1, high=3),
     _p("competition_intensity", "policy", float, 0.5, gettext_noop("Competition intensity"),
        gettext_noop(
@@ -141,9 +154,15 @@ PARAMS: tuple[Param, ...] = (
            "margins shrink as it rises."
        ), low=0, high=1),
     _p("matching_ratio", "policy", float, 0.0, gettext_noop("Matching funds required"),
-       gettext_noop("Matching funds the partner community must bring, as a share of the request."), low=0, high=1),
+       gettext_noop(
+           "Matching funds the partner community must bring, as a share of the request, from what it can raise "
+           "in the year."
+       ), low=0, high=1),
     _p("street_matching", "policy", float, 0.0, gettext_noop("Street's matching funds"),
-       gettext_noop("What the street adds to each contract of its calls, as a share of the amount."), low=0, high=1),
+       gettext_noop(
+           "What the street adds to each contract of its calls, as a share of the amount, from a yearly pool of "
+           "this share of its envelope."
+       ), low=0, high=1),
     _p("consultation_strength", "policy", float, 0.5, gettext_noop("Strength of democratic consultation"),
        gettext_noop("How faithfully the prioritised needs (and so the calls) follow residents’ real needs."),
        low=0, high=1),
@@ -181,7 +200,8 @@ class ParameterError(ValueError):
         self.messages = messages
 
 
-UNKNOWN = gettext_noop("unknown parameter “%(name)s”%(hint)s")
+UNKNOWN = gettext_noop("unknown parameter “%(name)s”")
+UNKNOWN_CLOSE = gettext_noop("unknown parameter “%(name)s” (did you mean “%(close)s”?)")
 WRONG_TYPE = gettext_noop("%(name)s must be %(allowed)s; got %(given)s")
 OUT_OF_RANGE = gettext_noop("%(name)s must be %(allowed)s; got %(given)s")
 WEIGHTS_ZERO = gettext_noop("the evaluation weights (%(names)s) cannot all be 0")
@@ -236,7 +256,7 @@ def validate(overrides: Mapping[str, Any]) -> dict[str, Value]:
         param = BY_NAME.get(name)
         if param is None:
             close = difflib.get_close_matches(name, BY_NAME, n=1)
-            problems.append(Message(UNKNOWN, name=name, hint=f" (did you mean “{close[0]}”?)" if close else ""))
+            problems.append(Message(UNKNOWN_CLOSE, name=name, close=close[0]) if close else Message(UNKNOWN, name=name))
             continue
         value, problem = _check(param, raw)
         if problem is not None:

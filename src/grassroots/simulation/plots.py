@@ -1,19 +1,17 @@
 """Metrics over time with their 95 % bands across runs, as one PNG (matplotlib, Agg backend; no Django).
 
 The command line and the page draw through this one function, so a scenario looks the same in both.
+matplotlib is imported only when a figure is drawn: importing it (and scanning the fonts) costs every
+process that loads the URLs a second or more, and most never draw.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
-
-import matplotlib
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from grassroots.governance import metrics
 
@@ -21,17 +19,22 @@ COLUMNS = 4
 _CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "SimHei")
 
 
-def _cjk_font() -> str | None:
+@functools.cache
+def cjk_font() -> str | None:
+    """A font with Chinese glyphs, when the machine has one (Debian: fonts-noto-cjk); plots fall back to it."""
     from matplotlib import font_manager
 
     names = {f.name for f in font_manager.fontManager.ttflist}
     return next((family for family in _CJK_FAMILIES if family in names), None)
 
 
-#: A font with Chinese glyphs, when the machine has one (Debian: fonts-noto-cjk); plots fall back to it.
-CJK_FONT = _cjk_font()
-FONTS = ["DejaVu Sans", CJK_FONT] if CJK_FONT else ["DejaVu Sans"]
-matplotlib.rcParams["font.family"] = FONTS
+@functools.cache
+def _setup() -> None:
+    """Once per process, at the first figure: fall back to the Chinese font for glyphs DejaVu lacks."""
+    import matplotlib
+
+    family = cjk_font()
+    matplotlib.rcParams["font.family"] = ["DejaVu Sans", family] if family else ["DejaVu Sans"]
 
 
 def metrics_figure(
@@ -44,6 +47,11 @@ def metrics_figure(
     `series` maps a series' name to `runner.per_year` output: {metric: [{year, mean, low, high, n}]}.
     `label` gives a panel's title (the page passes a translating one).
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    _setup()
     rows = math.ceil(len(metrics.METRICS) / COLUMNS)
     # A Figure of its own with the Agg canvas, never pyplot's global state: pages draw from many threads.
     figure = Figure(figsize=(4.0 * COLUMNS, 2.6 * rows))

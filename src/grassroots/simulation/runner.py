@@ -4,8 +4,8 @@ Every run is a task (parameters, years, seed, run number) that any process can e
 r of seed S draws from `SeedSequence(S, spawn_key=(r,))`, so a result never depends on which worker ran
 it, in what order, or which sweep point it belongs to (every point sees the same random draws for the
 same run: common random numbers, so differences between points come from the parameters). Tasks run
-in this process, in a pool of processes (`concurrent.futures.ProcessPoolExecutor`), or on a Dask
-cluster when `GRASSROOTS_DASK_SCHEDULER` names one (the optional `cluster` extra).
+in this process, in a pool of processes (`concurrent.futures.ProcessPoolExecutor`), or on the Dask or
+Ray cluster that `clusters` finds configured.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import csv
 import itertools
 import json
 import math
-import os
 import re
 import sys
 import time
@@ -30,6 +29,7 @@ from grassroots.core.messages import Message, gettext_noop
 from grassroots.governance import metrics
 
 from . import model
+from .clusters import on_cluster
 from .params import ParameterError, Scenario, Value, parse_value, validate
 
 STATE_COLUMNS = (
@@ -37,12 +37,11 @@ STATE_COLUMNS = (
     "social_workers",
     "mean_capacity",
     "mean_professional_capacity",
-    "renewals",
+    "running",
     "share_wide",
     "share_specialise",
     "share_partner",
 )
-DASK_VARIABLE = "GRASSROOTS_DASK_SCHEDULER"
 MAX_YEARS = 200
 MAX_RUNS = 1000
 
@@ -51,10 +50,6 @@ BAD_SWEEP_FILE = gettext_noop("cannot read the sweep file %(path)s: %(why)s")
 SWEEP_FILE_SHAPE = gettext_noop("a sweep file holds param = [v1, v2, ...] entries: %(path)s")
 YEARS_RANGE = gettext_noop("years must be a whole number from 1 to %(max)s; got %(v)s")
 RUNS_RANGE = gettext_noop("runs must be a whole number from 1 to %(max)s; got %(v)s")
-
-
-class ClusterError(RuntimeError):
-    """A cluster is configured but cannot be used."""
 
 
 @dataclass(frozen=True)
@@ -116,40 +111,15 @@ class Progress:
         self.stream.flush()
 
 
-def dask_client() -> Any | None:
-    """A `dask.distributed.Client` for the configured scheduler, or None when none is configured."""
-    address = os.environ.get(DASK_VARIABLE, "").strip()
-    if not address:
-        return None
-    try:
-        from dask.distributed import Client
-    except ImportError:
-        raise ClusterError(
-            f"{DASK_VARIABLE} is set ({address}) but dask.distributed is not installed; "
-            "install the optional extra: pip install 'grassroots[cluster]', or unset the variable"
-        ) from None
-    try:
-        return Client(address, timeout="10s")
-    except OSError as exc:
-        raise ClusterError(f"cannot reach the Dask scheduler at {address} ({DASK_VARIABLE}): {exc}") from None
-
-
 def execute(tasks: Sequence[Task], workers: int = 1, on_done: Callable[[], None] | None = None) -> list[RunResult]:
     """Run every task and return the results in the tasks' order."""
     tick = on_done or (lambda: None)
-    client = dask_client()
     results: list[RunResult | None] = [None] * len(tasks)
-    if client is not None:
-        from dask.distributed import as_completed as dask_completed
-
-        try:
-            futures = client.map(run_task, list(tasks), pure=False)
-            where = {f.key: i for i, f in enumerate(futures)}
-            for future in dask_completed(futures):
-                results[where[future.key]] = future.result()
-                tick()
-        finally:
-            client.close()
+    cluster = on_cluster(run_task, tasks)
+    if cluster is not None:
+        for i, result in cluster:
+            results[i] = result
+            tick()
     elif workers <= 1 or len(tasks) <= 1:
         for i, task in enumerate(tasks):
             results[i] = run_task(task)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from grassroots.core.audit import record
 from grassroots.core.errors import RuleViolation
 from grassroots.core.i18n import render_message
+from grassroots.core.messages import Message
 from grassroots.core.permissions import require
 from grassroots.core.transitions import transition
 
@@ -63,7 +64,17 @@ def scenario_params(name: str, changes: dict[str, Any]) -> dict[str, Any]:
     try:
         return params.validate({**scenario.params, **changes})
     except params.ParameterError as exc:
-        raise RuleViolation([render_message(m.as_data()) for m in exc.messages]) from None
+        raise RuleViolation([problem_text(m) for m in exc.messages]) from None
+
+
+def problem_text(message: Message) -> str:
+    """A parameter problem in the reader's language, with the allowed values in it translated too (they are
+    a message inside the message, kept in English for the command line)."""
+    data = message.as_data()
+    param = params.BY_NAME.get(data["params"].get("name", ""))
+    if param is not None and "allowed" in data["params"]:
+        data = {**data, "params": {**data["params"], "allowed": render_message(param.allowed())}}
+    return render_message(data)
 
 
 def request_run(

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from grassroots.core.errors import RuleViolation
+from grassroots.core.i18n import render_message
 from grassroots.governance import metrics
 from grassroots.governance.labels import SHOWN
 from grassroots.web.refusals import refused
@@ -24,7 +25,7 @@ from grassroots.web.refusals import refused
 from . import params, selectors, services
 from .forms import ComparisonForm
 from .models import SimulationRun
-from .plots import CJK_FONT, metrics_figure
+from .plots import cjk_font, metrics_figure
 
 
 def _allowed(request: HttpRequest) -> None:
@@ -47,7 +48,7 @@ def _parameter_rows() -> list[dict[str, Any]]:
             "label": _(p.label),
             "help": _(p.help),
             "default": params.shown(p.default) if isinstance(p.default, bool | str) else p.default,
-            "allowed": p.allowed(),
+            "allowed": render_message(p.allowed()),
         }
         for p in params.PARAMS
     ]
@@ -136,7 +137,7 @@ def simulation_plot(request: HttpRequest, pk: int) -> HttpResponse:
         f"A · {run.left_scenario}": run.results["left"]["per_year"],
         f"B · {run.right_scenario}": run.results["right"]["per_year"],
     }
-    if CJK_FONT or not (get_language() or "").startswith("zh"):
+    if not (get_language() or "").startswith("zh") or cjk_font():
         png = metrics_figure(series, label=lambda m: str(SHOWN[m.name].label), year_label=_("year"))
     else:  # no font with Chinese glyphs on this machine: the plot keeps the English labels
         png = metrics_figure(series)

@@ -55,12 +55,110 @@ def org_name(org: Organization | None) -> str:
     return tr(org, "name") if org is not None else ""
 
 
-def _orgs(path: str) -> Any:
+def org_options(path: str) -> Any:
+    """The organizations at `path` of the rows, as filter options."""
     return related_options(path, Organization, org_name, order=("name",))
 
 
-def _link(name: str, pk_of: Any = lambda row: row.pk) -> Any:
+def category_options(path: str) -> Any:
+    """The service categories at `path` of the rows, as filter options."""
+    return related_options(path, ServiceCategory, lambda c: tr(c, "name"), order=("code",))
+
+
+def link_to(name: str, pk_of: Any = lambda row: row.pk) -> Any:
+    """A column's link: the page `name` of the row (or of what `pk_of` picks from it)."""
     return lambda row: reverse(name, args=[pk_of(row)])
+
+
+# --- columns shared by the lists behind login and the public portal ---------------------------------------
+
+
+def call_columns(link: str, counted: Any = None) -> list[Column]:
+    """A call's columns; `counted` adds the count of applications handed in (not on the portal)."""
+    return [
+        Column(
+            "title",
+            _("Call"),
+            lambda c: tr(c, "title"),
+            link=link_to(link),
+            ref=lambda c: c.reference,
+            sort="title",
+            width=40,
+        ),
+        Column("reference", _("Reference"), lambda c: c.reference, shown=False, width=18),
+        Column("issuer", _("Issued by"), lambda c: org_name(c.issuer), sort="issuer__name", width=24),
+        Column("program", _("Program"), lambda c: tr(c.program, "title"), shown=False, width=30),
+        Column("year", _("Fiscal year"), lambda c: c.program.fiscal_year, sort="program__fiscal_year", width=10),
+        Column("budget", _("Budget"), lambda c: c.budget, kind=MONEY, sort="total_budget", width=16),
+        Column("opens", label(Call, "opens_on"), lambda c: c.opens_on, kind=DATE, sort="opens_on", width=12),
+        Column("closes", _("Closes on"), lambda c: c.closes_on, kind=DATE, sort="closes_on", width=12),
+        *([Column("count", _("Handed in"), counted, kind=NUMBER, width=10)] if counted is not None else []),
+        Column("state", _("State"), lambda c: badge(c.state, c.get_state_display()), kind=BADGE, sort="state"),
+    ]
+
+
+def contract_columns(link: str, *, category: bool = False) -> list[Column]:
+    """A contract's columns with what has been paid (rows annotated by `with_paid`)."""
+    year = "award__application__call__program__fiscal_year"
+    return [
+        Column(
+            "title",
+            _("Contract"),
+            contract_title,
+            link=link_to(link),
+            ref=lambda c: c.number,
+            sort="title",
+            width=40,
+        ),
+        Column("number", label(Contract, "number"), lambda c: c.number, shown=False, width=18),
+        Column("agency", _("Agency"), lambda c: org_name(c.agency), sort="agency__name", width=24),
+        Column("purchaser", _("Purchaser"), lambda c: org_name(c.purchaser), sort="purchaser__name", width=24),
+        *([Column("category", _("Category"), lambda c: tr(c.category, "name"), width=16)] if category else []),
+        Column("year", _("Fiscal year"), lambda c: c.award.application.call.program.fiscal_year, sort=year, width=10),
+        Column("starts", label(Contract, "starts_on"), lambda c: c.starts_on, kind=DATE, sort="starts_on", width=12),
+        Column("ends", label(Contract, "ends_on"), lambda c: c.ends_on, kind=DATE, sort="ends_on", width=12),
+        Column("amount", _("Amount"), lambda c: c.amount, kind=MONEY, sort="amount", width=16),
+        Column("paid", _("Paid"), lambda c: c.paid, kind=MONEY, sort="paid", width=16),
+        Column("state", _("State"), lambda c: badge(c.state, c.get_state_display()), kind=BADGE, sort="state"),
+    ]
+
+
+def evaluation_columns(link: str, pk_of: Any = lambda e: e.pk, *, workflow: bool = False) -> list[Column]:
+    """An evaluation's columns; `workflow` adds its due date and state (not on the portal)."""
+    year = "contract__award__application__call__program__fiscal_year"
+    return [
+        Column(
+            "contract",
+            _("Contract"),
+            lambda e: contract_title(e.contract),
+            link=link_to(link, pk_of),
+            ref=lambda e: e.contract.number,
+            sort="contract__number",
+            width=40,
+        ),
+        Column("number", label(Contract, "number"), lambda e: e.contract.number, shown=False, width=18),
+        Column("agency", _("Agency"), lambda e: org_name(e.contract.agency), sort="contract__agency__name", width=24),
+        Column(
+            "year",
+            _("Fiscal year"),
+            lambda e: e.contract.award.application.call.program.fiscal_year,
+            sort=year,
+            width=10,
+        ),
+        Column("kind", _("Kind"), lambda e: e.get_kind_display(), sort="kind", width=10),
+        Column("evaluator", _("Evaluator"), lambda e: org_name(e.evaluator), width=24),
+        *([Column("due", _("Due on"), lambda e: e.due_on, kind=DATE, sort="due_on", width=12)] if workflow else []),
+        Column("submitted", _("Submitted on"), lambda e: e.submitted_on, kind=DATE, sort="submitted_on", width=12),
+        Column("score", _("Score"), lambda e: e.score, kind=NUMBER, sort="score", width=8),
+        Column(
+            "grade", _("Grade"), lambda e: badge(e.grade, e.get_grade_display()), kind=BADGE, sort="grade", width=10
+        ),
+        *(
+            [Column("state", _("State"), lambda e: badge(e.state, e.get_state_display()), kind=BADGE, sort="state")]
+            if workflow
+            else []
+        ),
+    ]
 
 
 # --- calls --------------------------------------------------------------------------------------------
@@ -87,35 +185,16 @@ def call_table(user: Any) -> Table:
         title=_("Calls"),
         visible=funding.calls_visible_to,
         shape=shape,
-        columns=[
-            Column(
-                "title",
-                _("Call"),
-                lambda c: tr(c, "title"),
-                link=_link("call-detail"),
-                ref=lambda c: c.reference,
-                sort="title",
-                width=40,
-            ),
-            Column("reference", _("Reference"), lambda c: c.reference, shown=False, width=18),
-            Column("issuer", _("Issued by"), lambda c: org_name(c.issuer), sort="issuer__name", width=24),
-            Column("program", _("Program"), lambda c: tr(c.program, "title"), shown=False, width=30),
-            Column("year", _("Fiscal year"), lambda c: c.program.fiscal_year, sort="program__fiscal_year", width=10),
-            Column("budget", _("Budget"), lambda c: c.budget, kind=MONEY, sort="total_budget", width=16),
-            Column("opens", label(Call, "opens_on"), lambda c: c.opens_on, kind=DATE, sort="opens_on", width=12),
-            Column("closes", _("Closes on"), lambda c: c.closes_on, kind=DATE, sort="closes_on", width=12),
-            Column("count", _("Handed in"), counted, kind=NUMBER, width=10),
-            Column("state", _("State"), lambda c: badge(c.state, c.get_state_display()), kind=BADGE, sort="state"),
-        ],
+        columns=call_columns("call-detail", counted),
         filters=[
             Filter("state", _("State"), "state", states, state_ok),
             Filter("year", _("Fiscal year"), "program__fiscal_year", year_options("program__fiscal_year"), number),
-            Filter("issuer", _("Issued by"), "issuer", _orgs("issuer"), number),
+            Filter("issuer", _("Issued by"), "issuer", org_options("issuer"), number),
             Filter(
                 "category",
                 _("Category"),
                 "categories",
-                related_options("categories", ServiceCategory, lambda c: tr(c, "name"), order=("code",)),
+                category_options("categories"),
                 number,
                 through_pk=True,
             ),
@@ -145,7 +224,7 @@ def application_table(user: Any) -> Table:
                 "title",
                 _("Application"),
                 lambda a: tr(a, "title"),
-                link=_link("application-detail"),
+                link=link_to("application-detail"),
                 ref=lambda a: a.reference,
                 sort="title",
                 width=40,
@@ -176,7 +255,7 @@ def application_table(user: Any) -> Table:
                 number,
             ),
             Filter("state", _("State"), "state", states, state_ok),
-            Filter("agency", _("Lead agency"), "lead_agency", _orgs("lead_agency"), number),
+            Filter("agency", _("Lead agency"), "lead_agency", org_options("lead_agency"), number),
         ],
         search=("title", "title_en", "reference", "lead_agency__name", "lead_agency__name_en"),
         order=("-call__opens_on", "reference"),
@@ -202,35 +281,12 @@ def contract_table(user: Any) -> Table:
         title=_("Contracts"),
         visible=contracts.visible_to,
         shape=shape,
-        columns=[
-            Column(
-                "title",
-                _("Contract"),
-                contract_title,
-                link=_link("contract-detail"),
-                ref=lambda c: c.number,
-                sort="title",
-                width=40,
-            ),
-            Column("number", label(Contract, "number"), lambda c: c.number, shown=False, width=18),
-            Column("agency", _("Agency"), lambda c: org_name(c.agency), sort="agency__name", width=24),
-            Column("purchaser", _("Purchaser"), lambda c: org_name(c.purchaser), sort="purchaser__name", width=24),
-            Column(
-                "year", _("Fiscal year"), lambda c: c.award.application.call.program.fiscal_year, sort=year, width=10
-            ),
-            Column(
-                "starts", label(Contract, "starts_on"), lambda c: c.starts_on, kind=DATE, sort="starts_on", width=12
-            ),
-            Column("ends", label(Contract, "ends_on"), lambda c: c.ends_on, kind=DATE, sort="ends_on", width=12),
-            Column("amount", _("Amount"), lambda c: c.amount, kind=MONEY, sort="amount", width=16),
-            Column("paid", _("Paid"), lambda c: c.paid, kind=MONEY, sort="paid", width=16),
-            Column("state", _("State"), lambda c: badge(c.state, c.get_state_display()), kind=BADGE, sort="state"),
-        ],
+        columns=contract_columns("contract-detail"),
         filters=[
             Filter("state", _("State"), "state", states, state_ok),
             Filter("year", _("Fiscal year"), year, year_options(year), number),
-            Filter("agency", _("Agency"), "agency", _orgs("agency"), number),
-            Filter("community", _("Community"), "communities", _orgs("communities"), number, through_pk=True),
+            Filter("agency", _("Agency"), "agency", org_options("agency"), number),
+            Filter("community", _("Community"), "communities", org_options("communities"), number, through_pk=True),
         ],
         search=("number", "title", "agency__name", "agency__name_en", "award__application__title_en"),
         order=("-starts_on", "number"),
@@ -268,7 +324,7 @@ def payment_table(user: Any) -> Table:
                 "contract",
                 _("Contract"),
                 lambda p: contract_title(p.tranche.contract),
-                link=_link("contract-detail", lambda p: p.tranche.contract_id),
+                link=link_to("contract-detail", lambda p: p.tranche.contract_id),
                 ref=lambda p: p.tranche.contract.number,
                 sort="tranche__contract__number",
                 width=40,
@@ -290,7 +346,9 @@ def payment_table(user: Any) -> Table:
         filters=[
             Filter("year", _("Year"), "paid_on__year", year_options("paid_on__year"), calendar_year),
             Filter("contract", _("Contract"), "tranche__contract", _contract_options("tranche__contract"), number),
-            Filter("agency", _("Agency"), "tranche__contract__agency", _orgs("tranche__contract__agency"), number),
+            Filter(
+                "agency", _("Agency"), "tranche__contract__agency", org_options("tranche__contract__agency"), number
+            ),
         ],
         search=("tranche__contract__number", "tranche__contract__title", "tranche__contract__agency__name"),
         order=("-paid_on",),
@@ -317,7 +375,7 @@ def record_table(user: Any) -> Table:
                 "title",
                 _("Service"),
                 lambda r: r.title,
-                link=_link("record-detail", lambda r: r.pk),
+                link=link_to("record-detail", lambda r: r.pk),
                 sort="title",
                 width=36,
             ),
@@ -326,7 +384,7 @@ def record_table(user: Any) -> Table:
                 "contract",
                 _("Contract"),
                 lambda r: r.contract.number,
-                link=_link("contract-detail", lambda r: r.contract_id),
+                link=link_to("contract-detail", lambda r: r.contract_id),
                 sort="contract__number",
                 width=18,
             ),
@@ -380,7 +438,7 @@ def expenditure_table(user: Any) -> Table:
                 "contract",
                 _("Contract"),
                 lambda e: e.contract.number,
-                link=_link("contract-detail", lambda e: e.contract_id),
+                link=link_to("contract-detail", lambda e: e.contract_id),
                 sort="contract__number",
                 width=18,
             ),
@@ -391,7 +449,7 @@ def expenditure_table(user: Any) -> Table:
                 "description",
                 _("Description"),
                 lambda e: e.description,
-                link=_link("expenditure-detail", lambda e: e.pk),
+                link=link_to("expenditure-detail", lambda e: e.pk),
                 sort="description",
                 width=36,
             ),
@@ -428,37 +486,7 @@ def evaluation_table(user: Any) -> Table:
         title=_("Evaluations"),
         visible=evaluation.visible_to,
         shape=shape,
-        columns=[
-            Column(
-                "contract",
-                _("Contract"),
-                lambda e: contract_title(e.contract),
-                link=_link("evaluation-detail"),
-                ref=lambda e: e.contract.number,
-                sort="contract__number",
-                width=40,
-            ),
-            Column("number", label(Contract, "number"), lambda e: e.contract.number, shown=False, width=18),
-            Column(
-                "agency", _("Agency"), lambda e: org_name(e.contract.agency), sort="contract__agency__name", width=24
-            ),
-            Column(
-                "year",
-                _("Fiscal year"),
-                lambda e: e.contract.award.application.call.program.fiscal_year,
-                sort=year,
-                width=10,
-            ),
-            Column("kind", _("Kind"), lambda e: e.get_kind_display(), sort="kind", width=10),
-            Column("evaluator", _("Evaluator"), lambda e: org_name(e.evaluator), width=24),
-            Column("due", _("Due on"), lambda e: e.due_on, kind=DATE, sort="due_on", width=12),
-            Column("submitted", _("Submitted on"), lambda e: e.submitted_on, kind=DATE, sort="submitted_on", width=12),
-            Column("score", _("Score"), lambda e: e.score, kind=NUMBER, sort="score", width=8),
-            Column(
-                "grade", _("Grade"), lambda e: badge(e.grade, e.get_grade_display()), kind=BADGE, sort="grade", width=10
-            ),
-            Column("state", _("State"), lambda e: badge(e.state, e.get_state_display()), kind=BADGE, sort="state"),
-        ],
+        columns=evaluation_columns("evaluation-detail", workflow=True),
         filters=[
             Filter("kind", _("Kind"), "kind", kinds, kind_ok),
             Filter("state", _("State"), "state", states, state_ok),
