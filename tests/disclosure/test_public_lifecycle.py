@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from grassroots.awards import services as award_services
+from grassroots.awards.api import AwardOut
 from grassroots.contracts import services as contract_services
 from grassroots.disclosure import selectors
 from grassroots.evaluation import services as evaluation_services
@@ -71,3 +72,25 @@ def test_each_object_becomes_public_at_its_moment(world: w.World) -> None:
     figures = selectors.figures(w.FY)
     assert (figures.contracts, figures.contracted, figures.awarded) == (1, Decimal("100000.00"), Decimal("100000.00"))
     assert figures.paid == Decimal("30000.00")
+
+
+def test_a_draft_terminated_before_signing_never_becomes_public(world: w.World) -> None:
+    """A draft the purchaser withdrew before the agency signed it was never a contract: not on the portal, in
+    the charts, or as the award's contract in the API."""
+    program = w.open_program(world)
+    call = w.open_street_call(world, program, reviewers_per_application=1)
+    application = w.submitted_application(world, call, agency=1, communities=world.communities[:2])
+    w.review_call(world, call, {application.pk: "85"})
+    officer = world.officer_of(call.issuer)
+    award_list = award_services.propose_awards(officer, call)
+    award_services.start_publicity(officer, award_list, starts_on=date(2025, 3, 10))
+    w.decide(world, award_list)
+    contract = contract_services.draft_contract(officer, award_list.awards.get(), starts_on=w.CONTRACT_START)
+    contract_services.terminate(officer, contract, "机构未签约")
+    contract.refresh_from_db()
+    assert contract.state == contract.State.TERMINATED and contract.signed_on is None
+
+    assert not selectors.contracts().exists()
+    assert selectors.funds().by_community == [] and selectors.funds().by_agency == []
+    assert selectors.figures().contracts == 0
+    assert AwardOut.resolve_contract_id(award_list.awards.get()) is None

@@ -15,6 +15,7 @@ from grassroots.api import selectors as api_selectors
 from grassroots.api.filters import Key, Year
 from grassroots.api.pagination import Paged
 from grassroots.api.schemas import READ_ERRORS, CategoryRef, Id, Money, OrganizationRef, Score
+from grassroots.contracts.selectors import was_signed
 from grassroots.disclosure import selectors
 
 from .models import Award, AwardList
@@ -55,7 +56,7 @@ class AwardOut(Schema):
     @staticmethod
     def resolve_contract_id(obj: Award) -> int | None:
         contract = getattr(obj, "contract", None)
-        return contract.pk if contract is not None and contract.state in selectors.SIGNED else None
+        return contract.pk if contract is not None and was_signed(contract) else None
 
 
 class AwardListOut(Schema):

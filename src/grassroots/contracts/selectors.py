@@ -38,6 +38,13 @@ def signed() -> QuerySet[Contract]:
     )
 
 
+def was_signed(contract: Contract) -> bool:
+    """Whether one contract is among `signed()` (the same rule, for a row already read)."""
+    if contract.state in (Contract.State.ACTIVE, Contract.State.COMPLETED):
+        return True
+    return contract.state == Contract.State.TERMINATED and contract.signed_on is not None
+
+
 def visible_to(user: Any) -> QuerySet[Contract]:
     if user is None or not getattr(user, "is_authenticated", False):
         return Contract.objects.none()

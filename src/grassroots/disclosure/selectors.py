@@ -40,9 +40,10 @@ from django.utils import timezone, translation
 from grassroots.applications.models import Application, BudgetHead, ServiceKind
 from grassroots.awards.models import Award, AwardList
 from grassroots.contracts.models import Contract, ContractLine, Milestone, Payment, Tranche
-from grassroots.contracts.selectors import with_paid
+from grassroots.contracts.selectors import signed, with_paid
 from grassroots.core.models import AuditEvent
 from grassroots.core.money import ZERO, round_money, total
+from grassroots.core.shares import equal_split
 from grassroots.delivery.models import Expenditure, ServiceRecord
 from grassroots.evaluation.models import Evaluation, EvaluationItem, Grade, PerformanceRecord
 from grassroots.funding.models import Call, Criterion, Program, ServiceCategory
@@ -51,7 +52,7 @@ from grassroots.orgs.models import Organization, OrgKind
 from . import ocds
 from .models import OcdsLink
 
-#: Contracts in these states have been signed, so they are public.
+#: The states a public contract can be in (which contracts were signed is `contracts.selectors.signed`).
 SIGNED = (Contract.State.ACTIVE, Contract.State.COMPLETED, Contract.State.TERMINATED)
 #: Award lists in these states have been publicised (and, for a list in publicity, once its period began).
 PUBLIC_LIST_STATES = (AwardList.State.PUBLICITY, AwardList.State.DECIDED)
@@ -151,9 +152,7 @@ def public_contract_of(award: Award) -> Contract | None:
 def contracts() -> QuerySet[Contract]:
     """Signed contracts (active, completed or terminated), with what has been paid on each."""
     return with_paid(
-        Contract.objects.filter(state__in=SIGNED).select_related(
-            "agency", "purchaser", "category", "award__application__call__program"
-        )
+        signed().select_related("agency", "purchaser", "category", "award__application__call__program")
     ).order_by("-starts_on", "number")
 
 
@@ -264,9 +263,7 @@ def delivery_totals(contract: Contract) -> list[DeliveryTotal]:
 def evaluations() -> QuerySet[Evaluation]:
     """Accepted evaluations of public contracts: the grade is public once the purchaser accepts it."""
     return (
-        Evaluation.objects.filter(
-            state=Evaluation.State.ACCEPTED, contract__in=Contract.objects.filter(state__in=SIGNED)
-        )
+        Evaluation.objects.filter(state=Evaluation.State.ACCEPTED, contract__in=signed())
         .select_related("evaluator", "contract", "contract__agency", "contract__award__application__call__program")
         .order_by("-submitted_on", "-pk")
     )
@@ -300,7 +297,7 @@ def dimensions_of(evaluation: Evaluation) -> list[Dimension]:
 def performance_of(agency: Organization) -> QuerySet[PerformanceRecord]:
     """An agency's performance records (from accepted final evaluations), latest first."""
     return (
-        PerformanceRecord.objects.filter(agency=agency, contract__state__in=SIGNED)
+        PerformanceRecord.objects.filter(agency=agency, contract__in=signed())
         .select_related("contract")
         .order_by("-fiscal_year", "pk")
     )
@@ -352,7 +349,7 @@ def fiscal_years() -> list[int]:
 
 
 def _signed(year: int | None) -> QuerySet[Contract]:
-    rows = Contract.objects.filter(state__in=SIGNED)
+    rows = signed()
     if year is not None:
         rows = rows.filter(award__application__call__program__fiscal_year=year)
     return rows
@@ -396,9 +393,8 @@ def funds(year: int | None = None) -> Funds:
         for key, obj in (("category", contract.category), ("agency", contract.agency)):
             amounts[key][obj] += contract.amount
             counts[key][obj] += 1
-        partners = list(contract.communities.all())
-        for community in partners:
-            amounts["community"][community] += contract.amount / len(partners)
+        for community, share in equal_split(contract.amount, contract.communities.all()).items():
+            amounts["community"][community] += share
             counts["community"][community] += 1
     shared = {k: round_money(v) for k, v in amounts["community"].items()}
     return Funds(
@@ -607,7 +603,8 @@ def _chunk(ids: list[int], day: date) -> list[ocds.Process]:
         .order_by("pk")
     )
     contracts = list(
-        Contract.objects.filter(award__in=awards, state__in=SIGNED)
+        signed()
+        .filter(award__in=awards)
         .filter(Q(signed_on__isnull=True) | Q(signed_on__lte=day))
         .select_related("agency", "category", "award__award_list")
         .order_by("pk")
