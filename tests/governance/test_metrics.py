@@ -196,9 +196,9 @@ def test_linkage_density_is_null_without_communities_or_agencies():
     assert compute(year(communities=("A",), active_agencies=("X",)))["linkage_density"] == 0.0
 
 
-def test_tie_persistence_is_null_without_pairs_on_either_side():
-    assert compute(CURRENT)["tie_persistence"] is None
-    assert compute(CURRENT, year(year=2024, communities=("A",)))["tie_persistence"] is None
+def test_tie_persistence_is_null_without_pairs_this_year_and_zero_without_pairs_last_year():
+    assert compute(CURRENT)["tie_persistence"] is None  # no previous year observed
+    assert compute(CURRENT, year(year=2024, communities=("A",)))["tie_persistence"] == 0.0  # nothing carried over
     no_pairs_now = dataclasses.replace(CURRENT, contracts=())
     assert compute(no_pairs_now, PREVIOUS)["tie_persistence"] is None
     strangers = dataclasses.replace(CURRENT, contracts=(k("Z", "B", "elder", "10"),))

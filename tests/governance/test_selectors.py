@@ -282,3 +282,32 @@ def test_pooled_matching_is_the_streets_share_of_the_budget():
     assert selectors.pooled_matching(Decimal("100"), Decimal("0"), Decimal("100")) == Decimal("100.00")
     # 1/3 of 100.00, to the cent
     assert selectors.pooled_matching(Decimal("100"), Decimal("200"), Decimal("100")) == Decimal("33.33")
+
+
+def test_ties_of_a_year_after_an_empty_year_persist_at_zero_and_before_the_first_year_are_unknown(history):
+    """The other street's data begin in 2025: its 2025 tie persistence is null (2024 was not observed). A
+    contract starting in 2027 after an empty 2026 carried no tie over: 0, not null."""
+    street = org(history.other_street)
+    assert selectors.metrics_for(street, 2025)[2025]["tie_persistence"] is None
+    k4 = Contract.objects.get(pk=history.contracts["k4"])
+    award_list = AwardList.objects.create(call=k4.award.award_list.call, state=AwardList.State.DECIDED, total=1)
+    award = Award.objects.create(
+        award_list=award_list, application=k4.award.application, amount=Decimal(1), state=Award.State.CONFIRMED
+    )
+    later = Contract.objects.create(
+        award=award,
+        number="k4-2027",
+        title="k4-2027",
+        purchaser=k4.purchaser,
+        agency=k4.agency,
+        category=k4.category,
+        amount=Decimal(1),
+        matching_funds=Decimal(0),
+        starts_on=date(2027, 4, 1),
+        ends_on=date(2028, 4, 1),
+        state=Contract.State.ACTIVE,
+    )
+    later.communities.set(k4.communities.all())
+    got = selectors.metrics_for(street, 2026, 2027)
+    assert got[2026]["tie_persistence"] is None  # no pairs in 2026: no denominator
+    assert got[2027]["tie_persistence"] == 0.0  # the pair held nothing in 2026

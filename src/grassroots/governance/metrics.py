@@ -226,13 +226,12 @@ def _embeddedness(facts: YearFacts) -> float | None:
 
 
 def _tie_persistence(current: YearFacts, previous: YearFacts | None) -> float | None:
-    if previous is None:
-        return None
-    before = pairs(previous)
+    """The denominator is this year's pairs: with none it is null; with a previous year that had no pairs it
+    is 0 (no tie carried over). Without a previous year at all (none observed) it is null."""
     now = pairs(current)
-    if not before or not now:
+    if previous is None or not now:
         return None
-    return len(now & before) / len(now)
+    return len(now & pairs(previous)) / len(now)
 
 
 def _continuation(current: YearFacts, previous: YearFacts | None) -> float | None:
@@ -260,7 +259,7 @@ def _per_1000(count: float, residents: int) -> float | None:
 
 def compute(current: YearFacts, previous: YearFacts | None = None) -> dict[str, float | None]:
     """Every metric of the contract for one jurisdiction and year; None where there is no denominator
-    (and for tie_persistence / project_continuation when `previous` is None or has no pairs/contracts)."""
+    (and for tie_persistence and project_continuation when no previous year was observed, `previous` None)."""
     contracts = current.contracts
     scores = [float(s) for s in current.final_scores]
     values: dict[str, float | None] = {

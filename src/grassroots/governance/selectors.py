@@ -270,11 +270,16 @@ def year_facts(org: Organization, year: int) -> YearFacts:
 
 def series(org: Organization, first: int, last: int) -> tuple[Series, dict[int, YearFacts]]:
     """Every metric for each year from `first` to `last`, and those years' facts; the year before `first`
-    is read too, so that the first year's tie persistence and project continuation have a previous year."""
+    is read too, so that the first year's tie persistence and project continuation have a previous year
+    (unless it comes before the jurisdiction's first year on the platform: then they are null)."""
     if first > last:
         raise RuleViolation(_("The first year comes after the last."))
     found = facts(org, range(first - 1, last + 1))
-    computed = metrics.compute_series([found[y] for y in sorted(found)])
+    span = years_with_data(org)
+    observed = [y for y in sorted(found) if span is not None and y >= span[0]]  # before its first year the
+    # platform saw nothing of the jurisdiction: that year is not a previous year with no ties, it is unknown
+    computed = metrics.compute_series([found[y] for y in observed]) if observed else {}
+    computed.update({y: metrics.compute(found[y]) for y in range(first, last + 1) if y not in computed})
     return {y: computed[y] for y in range(first, last + 1)}, {y: found[y] for y in range(first, last + 1)}
 
 
