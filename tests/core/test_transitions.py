@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.apps import apps
@@ -41,6 +41,15 @@ def test_a_change_recorded_after_the_fact_carries_the_day_it_happened(world: w.W
     assert event.at.date() != date(2024, 12, 31)  # the log's own time is when it was written
     program.refresh_from_db()
     assert program.state == Program.State.CLOSED
+
+
+def test_a_change_cannot_be_recorded_as_happening_in_the_future(world: w.World) -> None:
+    program = w.open_program(world)
+    count = AuditEvent.objects.count()
+    with pytest.raises(RuleViolation, match="future"):
+        transition(program, Program.State.CLOSED, actor=world.dept_officer, on=date.today() + timedelta(days=1))
+    program.refresh_from_db()
+    assert program.state != Program.State.CLOSED and AuditEvent.objects.count() == count
 
 
 def test_an_illegal_transition_names_both_states_and_changes_nothing(world: w.World) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import date
 from typing import Any
 
 import pytest
@@ -263,6 +264,19 @@ def test_a_process_breaking_a_money_rule_is_not_imported_at_all(
     now = (Call.objects.count(), Award.objects.count(), Contract.objects.count(), Payment.objects.count())
     assert now == before and OcdsLink.objects.count() == links and Organization.objects.count() == organizations
     assert sum(report.created.values()) == 0 and f"{OCID}-b" in report.text()
+
+
+def test_a_process_with_a_payment_dated_in_the_future_is_not_imported(staff: Any) -> None:
+    def future_payment(data: dict[str, Any]) -> None:
+        transactions = data["releases"][2]["contracts"][0]["implementation"]["transactions"]
+        transactions[1]["date"] = f"{date.today().year + 2}-01-05T00:00:00+08:00"
+
+    before = (Contract.objects.count(), Payment.objects.count(), OcdsLink.objects.count())
+    report = services.import_package(staff, as_bytes(breaking(future_payment, "f")))
+    assert report.processes == []
+    [refusal] = [u for u in report.unmapped if "nothing of this process was imported" in u.reason]
+    assert "future" in refusal.reason
+    assert (Contract.objects.count(), Payment.objects.count(), OcdsLink.objects.count()) == before
 
 
 def test_imported_history_takes_legal_audited_transitions_dated_when_they_happened(staff: Any) -> None:

@@ -13,10 +13,11 @@ from datetime import date
 from typing import Any, ClassVar, Protocol
 
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .audit import record
-from .errors import IllegalTransition
+from .errors import IllegalTransition, RuleViolation
 
 
 class Stateful(Protocol):
@@ -55,6 +56,11 @@ def transition(
                 "to": state_label(model, to_state),
             },
             code="illegal_transition",
+        )
+    if on is not None and on > timezone.localdate():
+        raise RuleViolation(
+            _("A change of state cannot be recorded as having happened in the future (%(day)s).") % {"day": on},
+            code="future_date",
         )
     before = {"state": obj.state}
     after: dict[str, Any] = {"state": to_state}

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grassroots.applications.models import Application
@@ -78,7 +79,7 @@ def import_package(actor: Any, data: bytes | str) -> ImportReport:
 
 
 class _Refused(Exception):
-    """A money rule the process breaks: nothing of it is imported."""
+    """A money rule (or another rule of the services) the process breaks: nothing of it is imported."""
 
     def __init__(self, where: str, reason: str) -> None:
         super().__init__(reason)
@@ -159,8 +160,11 @@ class _Importer:
         created, unchanged = dict(self.report.created), dict(self.report.unchanged)
         skipped, orgs = len(self.report.unmapped), dict(self.orgs)
         try:
-            with transaction.atomic():
-                self.import_process(plan)
+            try:
+                with transaction.atomic():
+                    self.import_process(plan)
+            except RuleViolation as exc:  # a rule of the services the imported history goes through
+                raise _Refused(plan.ocid, "; ".join(exc.messages)) from exc
         except _Refused as refusal:
             self.report.created.clear()
             self.report.created.update(created)
@@ -560,6 +564,8 @@ class _Importer:
             here = f"{where}.transactions[{txn.id}]"
             if txn.amount <= 0:
                 raise _Refused(here, _("a payment must be positive"))
+            if txn.day > timezone.localdate():
+                raise _Refused(here, _("a payment cannot be dated in the future (%(day)s)") % {"day": txn.day})
             tranche = self.tranche_for(contract, txn.id)
             if tranche is None:
                 raise _Refused(here, _("every tranche of the contract is already paid: one payment per tranche"))
