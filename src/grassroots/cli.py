@@ -22,6 +22,16 @@ def _setup() -> None:
         Path(settings.DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 
 
+def reader_language() -> str:
+    """The language of a report printed for a person: GRASSROOTS_LANGUAGE, else the locale (LC_ALL,
+    LC_MESSAGES, LANG): Chinese for zh*, English otherwise."""
+    for name in ("GRASSROOTS_LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "").strip().lower()
+        if value:
+            return "zh-hans" if value.startswith("zh") else "en"
+    return "en"
+
+
 def _migrate(verbosity: int = 0) -> None:
     from django.core.management import call_command
 
@@ -249,6 +259,7 @@ def cmd_import_ocds(args: argparse.Namespace) -> int:
     listed), 2 when it was refused (not JSON, not OCDS): then nothing was imported."""
     _setup()
     from django.contrib.auth import get_user_model
+    from django.utils import translation
 
     from grassroots.core.errors import Forbidden
     from grassroots.disclosure import services
@@ -265,15 +276,16 @@ def cmd_import_ocds(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
-    try:
-        report = services.import_package(user, data)
-    except services.PackageRefused as exc:
-        print(f"{args.file}: {exc}", file=sys.stderr)
-        return 2
-    except Forbidden as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    print(report.text())
+    with translation.override(reader_language()):
+        try:
+            report = services.import_package(user, data)
+        except services.PackageRefused as exc:
+            print(f"{args.file}: {exc}", file=sys.stderr)
+            return 2
+        except Forbidden as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+        print(report.text())
     return 0
 
 
@@ -297,6 +309,9 @@ def cmd_governance(args: argparse.Namespace) -> int:
     """
     _setup()
     import json
+
+    from django.utils import translation
+    from django.utils.translation import gettext as _
 
     from grassroots.core.errors import RuleViolation
     from grassroots.governance import labels, metrics, selectors
@@ -328,14 +343,28 @@ def cmd_governance(args: argparse.Namespace) -> int:
         return 0
     years = sorted(series)
     title = f"{org.name} ({org.name_en or org.kind}, id {org.pk})" if org.name_en else f"{org.name} (id {org.pk})"
-    width = max(len(m.label) for m in metrics.METRICS)
+    with translation.override(reader_language()):
+        names = {m.name: str(labels.SHOWN[m.name].label) for m in metrics.METRICS}
+        heading, note = str(_("Metric")), str(_("— : no denominator (no closed call, no contract, no evaluation)"))
+    width = max(_columns(n) for n in [heading, *names.values()])
     print(title)
-    print(f"{'metric':<{width}}  " + "  ".join(f"{y:>10}" for y in years))
+    print(_padded(heading, width) + "  " + "  ".join(f"{y:>10}" for y in years))
     for m in metrics.METRICS:
         cells = "  ".join(f"{labels.written(m.name, series[y][m.name]):>10}" for y in years)
-        print(f"{m.label:<{width}}  {cells}")
-    print("— : no denominator (no closed call, no contract, no evaluation, no residents)")
+        print(f"{_padded(names[m.name], width)}  {cells}")
+    print(note)
     return 0
+
+
+def _columns(text: str) -> int:
+    """Terminal columns of `text`: a CJK character takes two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _padded(text: str, width: int) -> str:
+    return text + " " * (width - _columns(text))
 
 
 def cmd_manage(args: argparse.Namespace) -> int:
@@ -442,7 +471,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except BrokenPipeError:  # the reader stopped reading (`| head`): not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -106,11 +106,25 @@ def test_the_command_finds_a_street_by_id_name_or_code_and_prints_a_table(histor
         out = capsys.readouterr().out
         lines = out.splitlines()
         assert lines[0].startswith(world.street.name)
-        assert lines[1].split() == ["metric", "2024", "2025"]
+        assert lines[1].split() == ["Metric", "2024", "2025"]
         hhi = next(line for line in lines if line.startswith("Concentration of awards (HHI)"))
         assert hhi.split()[-2:] == ["1.000", "0.414"]  # 2024: a0 alone
         persistence = next(line for line in lines if line.startswith("Tie persistence"))
         assert persistence.split()[-2:] == ["—", "25.0%"]
+
+
+def test_the_command_speaks_the_readers_language(history, capsys, monkeypatch):
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    monkeypatch.delenv("GRASSROOTS_LANGUAGE", raising=False)
+    assert cli.main(["governance", "--street", str(history.street), "--years", "2024-2025"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split() == ["指标", "2024", "2025"]
+    assert any(line.startswith("合作关系延续率") for line in lines), lines
+    monkeypatch.setenv("GRASSROOTS_LANGUAGE", "en")
+    assert cli.main(["governance", "--street", str(history.street), "--years", "2024-2025"]) == 0
+    assert "Tie persistence" in capsys.readouterr().out
 
 
 def test_the_command_defaults_to_the_only_department_and_its_years(history, capsys):

@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from grassroots.core.errors import ValidationError
 from grassroots.core.money import money
@@ -45,6 +46,21 @@ class Unmapped:
         return f"{self.ocid} {self.where}: {self.reason}" if self.where else f"{self.ocid}: {self.reason}"
 
 
+#: What the report calls the objects it counts and the two kinds of package, in the reader's language.
+OBJECT_NAMES = {
+    "organization": gettext_lazy("organizations"),
+    "program": gettext_lazy("programs"),
+    "call": gettext_lazy("calls"),
+    "bid": gettext_lazy("applications (bids)"),
+    "award_list": gettext_lazy("award lists"),
+    "award": gettext_lazy("awards"),
+    "contract": gettext_lazy("contracts"),
+    "payment": gettext_lazy("payments"),
+    "envelope": gettext_lazy("envelopes"),
+}
+PACKAGE_NAMES = {"release package": gettext_lazy("release package"), "record package": gettext_lazy("record package")}
+
+
 @dataclass
 class ImportReport:
     """What an import did: the processes read, the objects created or found already imported, and what it
@@ -69,12 +85,15 @@ class ImportReport:
         }
 
     def text(self) -> str:
+        """The report in the active language."""
+
         def counts(numbers: dict[str, int]) -> str:
-            return ", ".join(f"{n} {kind}" for kind, n in sorted(numbers.items()) if n) or _("nothing")
+            shown = [f"{OBJECT_NAMES.get(kind, kind)} {n}" for kind, n in sorted(numbers.items()) if n]
+            return _("; ").join(shown) or _("nothing")
 
         lines = [
             _("Imported %(n)d contracting process(es) from a %(kind)s.")
-            % {"n": len(self.processes), "kind": self.package},
+            % {"n": len(self.processes), "kind": PACKAGE_NAMES.get(self.package, self.package)},
             _("Created: %(c)s.") % {"c": counts(self.created)},
             _("Already imported: %(c)s.") % {"c": counts(self.unchanged)},
         ]
