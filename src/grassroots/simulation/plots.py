@@ -66,9 +66,9 @@ def metrics_figure(
             years = [p["year"] for p in points]
             colour = f"C{j % 10}"
             ax.plot(years, [p["mean"] for p in points], color=colour, linewidth=1.6, label=name or None)
-            ax.fill_between(
-                years, [p["low"] for p in points], [p["high"] for p in points], color=colour, alpha=0.2, linewidth=0
-            )
+            # every governance metric is a share, count, index or score: never below 0, whatever the t-band
+            lows = [max(0.0, p["low"]) for p in points]
+            ax.fill_between(years, lows, [p["high"] for p in points], color=colour, alpha=0.2, linewidth=0)
         ax.set_title(label(metric), fontsize=9)
         ax.tick_params(labelsize=7)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
