@@ -205,6 +205,16 @@ def test_tie_persistence_is_null_without_pairs_this_year_and_zero_without_pairs_
     assert compute(strangers, PREVIOUS)["tie_persistence"] == 0.0
 
 
+def test_project_continuation_goes_on_only_through_the_jurisdictions_communities():
+    """Last year: a contract with O (outside) and A; this year one with O and B, same category: O's contract
+    does not continue A's, so nothing continued (as if the second contract had only B)."""
+    before = year(year=2024, communities=("A", "B"), contracts=(k("X", "OA", "elder", "10"),))
+    now = year(communities=("A", "B"), contracts=(k("Y", "OB", "elder", "10"),))
+    assert compute(now, before)["project_continuation"] == 0.0
+    again = year(communities=("A", "B"), contracts=(k("Y", "OA", "elder", "10"),))
+    assert compute(again, before)["project_continuation"] == 1.0
+
+
 def test_project_continuation_is_null_without_last_years_contracts():
     assert compute(CURRENT)["project_continuation"] is None
     assert compute(CURRENT, year(year=2024))["project_continuation"] is None

@@ -311,3 +311,30 @@ def test_ties_of_a_year_after_an_empty_year_persist_at_zero_and_before_the_first
     got = selectors.metrics_for(street, 2026, 2027)
     assert got[2026]["tie_persistence"] is None  # no pairs in 2026: no denominator
     assert got[2027]["tie_persistence"] == 0.0  # the pair held nothing in 2026
+
+
+def test_a_need_of_a_partner_outside_the_street_does_not_align_the_streets_contract(history):
+    """k2 (S Street, c0 and c1) answers no prioritised need of c0 or c1; had it a partner in the other street
+    whose prioritised need it answers, it would be aligned there, not in S Street."""
+    from grassroots.funding.models import ServiceCategory
+    from grassroots.needs.models import Need
+
+    k2 = Contract.objects.get(pk=history.contracts["k2"])
+    outside = Organization.objects.get(pk=history.communities[2])
+    assert outside.parent_id == history.other_street
+    k2.communities.add(outside)
+    need = Need.objects.create(
+        community=outside,
+        title="outside need",
+        category=ServiceCategory.objects.get(pk=history.categories["elderly"]),
+        raised_on=date(2023, 11, 1),
+        state=Need.State.PRIORITISED,
+        priority=1,
+    )
+    need.applications.add(k2.award.application)
+    street = selectors.facts(org(history.street), [2025])[2025]
+    [fact] = [f for f in street.contracts if f.amount == Decimal("200000.00")]
+    assert fact.addresses_prioritised_need is False
+    other = selectors.facts(org(history.other_street), [2025])[2025]
+    [there] = [f for f in other.contracts if f.amount == Decimal("200000.00")]
+    assert there.addresses_prioritised_need is True

@@ -235,9 +235,11 @@ def _tie_persistence(current: YearFacts, previous: YearFacts | None) -> float | 
 
 
 def _continuation(current: YearFacts, previous: YearFacts | None) -> float | None:
+    """A (community, category) continues only through a community of the jurisdiction, as pairs are counted."""
     if previous is None or not previous.contracts:
         return None
-    again = {(c, k.category) for k in current.contracts for c in k.communities}
+    inside = set(current.communities)
+    again = {(c, k.category) for k in current.contracts for c in k.communities if c in inside}
     continued = sum(1 for k in previous.contracts if any((c, k.category) in again for c in k.communities))
     return continued / len(previous.contracts)
 

@@ -147,10 +147,11 @@ def facts(org: Organization, years: Iterable[int]) -> dict[int, YearFacts]:
     residents = sum(r for _pk, r in community_rows)
 
     # contracts of each year, with their partner communities and whether they answer a prioritised need
-    answers_need = Need.objects.filter(
+    answers_need = Need.objects.filter(  # a prioritised need of a partner community of this jurisdiction
         applications=OuterRef("award__application_id"),
         priority__isnull=False,
         community__contracts_partnered=OuterRef("pk"),
+        community__in=communities,
     )
     year_contracts = Contract.objects.filter(pk__in=signed_in, starts_on__range=(first, last))
     partners: dict[int, list[int]] = defaultdict(list)
