@@ -18,7 +18,9 @@ from collections.abc import Callable
 from typing import Any
 
 for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(variable, "1")  # one core, as the target says
+    os.environ[variable] = "1"  # one core, as the target says
+if hasattr(os, "sched_setaffinity"):
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # and pinned to one CPU
 
 import numpy as np  # noqa: E402
 

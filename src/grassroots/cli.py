@@ -185,8 +185,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     try:
         scenario = params.load(args.scenario)
         if args.set:
-            overrides = runner.parse_sweep(args.set)
-            changed = params.validate({**scenario.params, **{k: v[0] for k, v in overrides.items()}})
+            changed = params.validate({**scenario.params, **runner.parse_settings(args.set)})
             scenario = dataclasses.replace(scenario, params=changed)
         sweep = runner.load_sweep_file(args.sweep_file) if args.sweep_file else {}
         sweep.update(runner.parse_sweep(args.sweep or []))

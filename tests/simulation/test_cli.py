@@ -113,6 +113,15 @@ def test_bad_parameters_exit_2_naming_them(scenario: str, tmp_path: Path, capsys
     assert "no scenario “nope”" in capsys.readouterr().err
     assert simulate("--scenario", scenario, "--out", out, "--sweep", "contract_years") == 2
     assert "a sweep is written param=v1,v2,..." in capsys.readouterr().err
+    assert simulate("--scenario", scenario, "--out", out, "--seed", "-1") == 2
+    assert "seed must be a whole number from 0 to 9223372036854775807; got -1" in capsys.readouterr().err
+    assert main(["simulate", "--workers", "0", "--no-progress", "--scenario", scenario, "--out", out]) == 2
+    assert "workers must be a whole number of at least 1; got 0" in capsys.readouterr().err
+    assert simulate("--scenario", scenario, "--out", out, "--set", "contract_years=3,1") == 2
+    assert "--set gives a parameter one value (several are a --sweep)" in capsys.readouterr().err
+    too_much = ("--set", "budget=1e11", "--set", "budget_growth=0.5", "--years", "20")
+    assert simulate("--scenario", scenario, "--out", out, *too_much) == 2
+    assert "more than the simulator counts to the cent" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
 
 

@@ -172,6 +172,10 @@ def test_a_queued_run_refreshes_and_an_old_one_shows_as_interrupted(people: dict
         ({"left_changes": "communities = 500\nresidents = 100000"}, "a page runs at most 120"),
         ({"left_changes": "contract_years = = 2"}, "Write one change per line as name = value"),
         ({"years": 50}, "Ensure this value is less than or equal to 20"),
+        (
+            {"left_changes": "budget = 1e11\nbudget_growth = 0.5", "years": 20},
+            "Scenario A: budget 100000000000.0 growing by budget_growth 0.5 for 20 years",
+        ),
     ],
 )
 def test_bad_input_is_refused_with_the_reason_and_runs_nothing(

@@ -50,6 +50,15 @@ BAD_SWEEP_FILE = gettext_noop("cannot read the sweep file %(path)s: %(why)s")
 SWEEP_FILE_SHAPE = gettext_noop("a sweep file holds param = [v1, v2, ...] entries: %(path)s")
 YEARS_RANGE = gettext_noop("years must be a whole number from 1 to %(max)s; got %(v)s")
 RUNS_RANGE = gettext_noop("runs must be a whole number from 1 to %(max)s; got %(v)s")
+SEED_RANGE = gettext_noop("seed must be a whole number from 0 to %(max)s; got %(v)s")
+WORKERS_RANGE = gettext_noop("workers must be a whole number of at least 1; got %(v)s")
+ONE_VALUE = gettext_noop("--set gives a parameter one value (several are a --sweep); got “%(text)s”")
+BUDGET_TOO_LARGE = gettext_noop(
+    "budget %(budget)s growing by budget_growth %(growth)s for %(years)s years reaches %(top)s yuan a year, "
+    "more than the simulator counts to the cent (%(max)s): lower one of them"
+)
+MAX_SEED = 2**63 - 1
+MAX_CENTS = 2**53  # the ledgers sum cents in float64 arrays: exact below this
 
 
 @dataclass(frozen=True)
@@ -153,6 +162,28 @@ def parse_sweep(texts: Iterable[str]) -> dict[str, list[Any]]:
             raise ParameterError([Message(BAD_SWEEP, text=text)])
         sweep[name] = [parse_value(name, v) for v in values.split(",") if v.strip()]
     return sweep
+
+
+def parse_settings(texts: Iterable[str]) -> dict[str, Any]:
+    """`--set param=value` options into {param: value}; several values for one parameter are refused."""
+    settings: dict[str, Any] = {}
+    for text in texts:
+        [(name, values)] = parse_sweep([text]).items()
+        if len(values) != 1:
+            raise ParameterError([Message(ONE_VALUE, text=text)])
+        settings[name] = values[0]
+    return settings
+
+
+def budget_problem(params: Mapping[str, Value], years: int) -> Message | None:
+    """A budget that would outgrow exact cents within `years` (the ledgers must balance to the cent)."""
+    budget, growth = float(params["budget"]), float(params["budget_growth"])
+    top = budget * max(1.0, (1.0 + growth) ** (years - 1))
+    if top * 100 < MAX_CENTS:
+        return None
+    return Message(
+        BUDGET_TOO_LARGE, budget=budget, growth=growth, years=years, top=f"{top:.3g}", max=f"{MAX_CENTS / 100:.3g}"
+    )
 
 
 def load_sweep_file(path: str) -> dict[str, list[Any]]:
@@ -354,9 +385,16 @@ def simulate(
         problems.append(Message(YEARS_RANGE, max=MAX_YEARS, v=years))
     if not 1 <= runs <= MAX_RUNS:
         problems.append(Message(RUNS_RANGE, max=MAX_RUNS, v=runs))
+    if not 0 <= seed <= MAX_SEED:
+        problems.append(Message(SEED_RANGE, max=MAX_SEED, v=seed))
+    if workers < 1:
+        problems.append(Message(WORKERS_RANGE, v=workers))
     if problems:
         raise ParameterError(problems)
     points = sweep_points(scenario.params, sweep or {})
+    problems = [m for p in points if (m := budget_problem(p.params, years)) is not None]
+    if problems:
+        raise ParameterError(problems[:1])
     tasks = [Task(i, p.params, years, seed, r) for i, p in enumerate(points) for r in range(runs)]
     bar = Progress(len(tasks), "simulating", progress)
     started = time.perf_counter()

@@ -105,8 +105,12 @@ def request_run(
         problems.append(_("Years must be from 1 to %(limit)s on this page.") % {"limit": LIMITS["years"]})
     if not 1 <= runs <= LIMITS["runs"]:
         problems.append(_("Runs must be from 1 to %(limit)s on this page.") % {"limit": LIMITS["runs"]})
-    if seed < 0:
-        problems.append(_("The seed must be 0 or more."))
+    if not 0 <= seed <= runner.MAX_SEED:
+        problems.append(_("The seed must be from 0 to %(max)s.") % {"max": runner.MAX_SEED})
+    for side, values in sides.items():
+        too_large = runner.budget_problem(values, years) if years >= 1 else None
+        if too_large is not None:
+            problems.append(_("Scenario %(side)s: %(problem)s") % {"side": side, "problem": render_message(too_large)})
     if problems:
         raise RuleViolation(problems)
     with transaction.atomic():
