@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from grassroots.applications import services as application_services
 from grassroots.applications.models import Application
@@ -42,10 +43,14 @@ def test_start_review_screens_detects_conflicts_and_assigns(world: w.World) -> N
     ]
     conflict = Conflict.objects.get(application=own)
     assert (conflict.expert, conflict.source) == (world.experts[0], Conflict.Source.DETECTED)
-    assert "applying agency" in conflict.reason
+    assert "applying agency" in conflict.shown_reason()  # shown in the reader's language (English here)
     assert not Review.objects.filter(application=own, expert=world.experts[0]).exists()
     rival = Conflict.objects.get(application=other)
-    assert rival.expert == world.experts[0] and "competes in the same call" in rival.reason
+    assert rival.expert == world.experts[0] and "competes in the same call" in rival.shown_reason()
+    with translation.override("zh-hans"):
+        chinese = rival.shown_reason()
+        assert "competes" not in chinese and chinese == rival.reason  # the key is kept in the site's language
+        assert review_services.screen_conflicts([own, other], list(world.experts)) == 0  # no double in Chinese
     assert not Review.objects.filter(application=other, expert=world.experts[0]).exists()
     for application in (own, other):
         reviews = Review.objects.filter(application=application)

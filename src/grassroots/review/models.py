@@ -7,6 +7,7 @@ from typing import ClassVar
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.core.i18n import render_message
 from grassroots.orgs.models import Expert
 
 
@@ -21,7 +22,8 @@ class Conflict(models.Model):
         "applications.Application", verbose_name=_("application"), on_delete=models.CASCADE, related_name="conflicts"
     )
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
-    reason = models.CharField(_("reason"), max_length=300)
+    reason = models.CharField(_("reason"), max_length=300)  # in the site's language (the key of a detected one)
+    message = models.JSONField(_("detected reason"), null=True, blank=True)  # its template and parameters
 
     class Meta:
         verbose_name = _("conflict of interest")
@@ -30,6 +32,11 @@ class Conflict(models.Model):
 
     def __str__(self) -> str:
         return f"{self.expert} × {self.application}: {self.reason}"
+
+    def shown_reason(self) -> str:
+        """The reason in the reader's language: a detected one from its message, a declared or added one as
+        written."""
+        return render_message(self.message) if self.message else self.reason
 
 
 class Review(models.Model):

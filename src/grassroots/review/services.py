@@ -12,8 +12,9 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from grassroots.applications import services as application_services
@@ -129,11 +130,13 @@ def screen_conflicts(applications: list[Application], experts: list[Expert], *, 
             for message in conflicts.reasons(
                 ties[expert.pk], cases[application.pk], person=expert.person_id, today=day, years=years
             ):
+                with translation.override(settings.LANGUAGE_CODE):  # one key whoever screens, in any language
+                    reason = render_message(message_data(message))[:300]
                 _conflict, created = Conflict.objects.get_or_create(
                     expert=expert,
                     application=application,
-                    reason=render_message(message_data(message))[:300],
-                    defaults={"source": Conflict.Source.DETECTED},
+                    reason=reason,
+                    defaults={"source": Conflict.Source.DETECTED, "message": message_data(message)},
                 )
                 made += created
     return made
