@@ -245,3 +245,23 @@ def test_a_contract_completed_by_a_dated_payment_ends_on_that_day(world: w.World
     assert event.after["on"] == "2026-04-05"  # the day of the payment that settled it, not the day it was recorded
     [end] = [r for r in releases().values() if r["tag"] == ["contractTermination"]]
     assert end["date"] == ocds.day_end(date(2026, 4, 5), selectors.publisher().zone)
+
+
+def test_an_extension_recorded_before_events_named_their_change_is_read_in_order(world: w.World) -> None:
+    """Databases older than the change id in `contract.extended` pair its events with the extensions in order."""
+    contract = w.funded_contract(world)
+    signed_end = contract.ends_on
+    for months in (2, 4):
+        change = contract_services.request_extension(
+            world.manager_of(contract.agency),
+            contract,
+            new_ends_on=contract_services.add_months(signed_end, months),
+            reason="延期",
+        )
+        contract_services.approve_change(world.officer_of(contract.purchaser), change)
+    named = releases()
+    for event in AuditEvent.objects.filter(action="contract.extended", object_id=str(contract.pk)):
+        AuditEvent.objects.filter(pk=event.pk).update(after={k: v for k, v in event.after.items() if k != "change"})
+    assert releases() == named
+    ends = [r["contracts"][0]["period"]["endDate"][:10] for r in named.values() if r["tag"] == ["contractAmendment"]]
+    assert ends == [contract_services.add_months(signed_end, m).isoformat() for m in (2, 4)]

@@ -595,7 +595,7 @@ def _signed_terms(
         amendments = []
         for change in applied:
             event = tagged.get(change.pk) or (untagged.pop(0) if untagged else None)
-            before, after, at = event if event else ({}, {}, change.decided_at)
+            before, after, at = event if event else ({}, {}, change.requested_at)
             previous_ends_on = _day(before.get("ends_on")) or change.previous_ends_on
             ends_on = _day(after.get("ends_on")) or change.new_ends_on
             assert previous_ends_on is not None and ends_on is not None
@@ -606,7 +606,7 @@ def _signed_terms(
             amendments.append(
                 ocds.Amendment(
                     id=f"extension-{change.pk}",
-                    approved_at=change.decided_at or at,
+                    approved_at=change.decided_at or at,  # decided, and so applied, at once
                     rationale=change.reason,
                     previous_ends_on=previous_ends_on,
                     ends_on=ends_on,
