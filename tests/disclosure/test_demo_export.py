@@ -8,7 +8,9 @@ so every test starts from an empty database and the exported packages as plain J
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Iterator
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from grassroots import cli, demo
 from grassroots.applications.models import TeamMember
@@ -63,6 +66,7 @@ def exported(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pyt
         outer = transaction.atomic()
         outer.__enter__()
         try:
+            started = timezone.now()
             demo.build(seed=7, progress=lambda _text: None)
             calls = selectors.public_calls()
             data = {
@@ -79,6 +83,7 @@ def exported(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pyt
                 "cli": cli.main(["export-ocds", "--out", str(out)]),
                 "cli_2025": cli.main(["export-ocds", "--out", str(out / "y"), "--by-year", "--year", "2025"]),
                 "out": out,
+                "started": started,
             }
         finally:
             transaction.set_rollback(True)
@@ -147,6 +152,26 @@ def test_parties_amounts_and_dates_follow_the_standard(exported: dict[str, Any])
     reference = exported["decided"].removeprefix(PREFIX + "-")
     made = [p for number, c in exported["contracts"].items() if number.startswith(f"HT-{reference}-") for p in c[5]]
     assert len(transactions) == len(made) > 0 and paid == sum(Decimal(amount) for _n, amount, _d in made)
+
+
+def test_every_release_is_dated_in_the_scenario_never_when_the_demo_was_built(exported: dict[str, Any]) -> None:
+    """The scenario's changes happened on its own days (signing, payments, completion): none is dated at the
+    moment the demo was built or after it, and no contract ends before it was signed or before its last payment
+    or milestone."""
+    started = exported["started"].replace(microsecond=0)
+    by_contract: dict[str, dict[str, list[datetime]]] = defaultdict(lambda: defaultdict(list))
+    for release in exported["releases"]["releases"]:
+        when = datetime.fromisoformat(release["date"])
+        assert when < started, (release["id"], release["date"])
+        for tag in release["tag"]:
+            for contract in release.get("contracts", []):
+                by_contract[contract["id"]][tag].append(when)
+    ended = {number: c for number, c in exported["contracts"].items() if c[4] in ("completed", "terminated")}
+    assert ended  # 2025's contracts are completed
+    for number in ended:
+        tags = by_contract[number]
+        [signed], [end] = tags["contract"], tags["contractTermination"]
+        assert signed <= end and max(tags["implementation"]) <= end, number
 
 
 def test_nothing_personal_is_published(exported: dict[str, Any]) -> None:

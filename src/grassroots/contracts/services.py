@@ -141,7 +141,8 @@ def submit_milestone(actor: Any, milestone: Milestone, report: str) -> Milestone
 def review_milestone(
     actor: Any, milestone: Milestone, *, accept: bool, on: date | None = None, reason: str = ""
 ) -> Milestone:
-    """Accepting a milestone releases its tranche (the last one waits for the final grade too)."""
+    """Accepting a milestone releases its tranche (the last one waits for the final grade too); `on` is the
+    day it was accepted (and, should that settle the contract, the day the contract was completed)."""
     _require_purchaser(actor, milestone.contract)
     if accept:
         transition(milestone, Milestone.State.ACCEPTED, actor=actor, fields={"accepted_on": on or timezone.localdate()})
@@ -149,7 +150,7 @@ def review_milestone(
         if milestone.kind != Milestone.Kind.FINAL:
             transition(tranche, Tranche.State.PAYABLE, actor=actor, fields={"payable": tranche.planned})
         else:
-            _release_final(actor, milestone.contract)
+            _release_final(actor, milestone.contract, on=on)
     else:
         if not reason.strip():
             raise RuleViolation(_("Say why the milestone is not accepted."))
@@ -162,15 +163,16 @@ def final_factor(contract: Contract, grade: str) -> Decimal:
 
 
 @transaction.atomic
-def apply_final_grade(actor: Any, contract: Contract, grade: str) -> None:
-    """Called by the evaluation stage when a final evaluation is accepted."""
+def apply_final_grade(actor: Any, contract: Contract, grade: str, *, on: date | None = None) -> None:
+    """Called by the evaluation stage when a final evaluation is accepted (`on`: the day it was, if earlier)."""
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     record(actor, "contract.final_grade", contract, after={"grade": grade})
-    _release_final(actor, contract, grade)
+    _release_final(actor, contract, grade, on=on)
 
 
-def _release_final(actor: Any, contract: Contract, grade: str | None = None) -> None:
-    """Release the last tranche once the final milestone is accepted and the final grade is known."""
+def _release_final(actor: Any, contract: Contract, grade: str | None = None, *, on: date | None = None) -> None:
+    """Release the last tranche once the final milestone is accepted and the final grade is known; a tranche
+    withheld whole settles the contract `on` that day."""
     from grassroots.evaluation.models import Evaluation
 
     tranche = Tranche.objects.select_for_update().get(contract=contract, milestone__kind=Milestone.Kind.FINAL)
@@ -187,7 +189,7 @@ def _release_final(actor: Any, contract: Contract, grade: str | None = None) -> 
     payable = round_money(tranche.planned * factor)
     if payable <= 0:
         transition(tranche, Tranche.State.WITHHELD, actor=actor, reason=f"final grade {grade}")
-        _complete_if_settled(actor, contract)
+        _complete_if_settled(actor, contract, on=on)
     else:
         transition(
             tranche,
@@ -268,16 +270,20 @@ def _pay(actor: Any, tranche: Tranche, key: str, on: date | None) -> Payment:
             "paid_total": already + payment.amount,
         },
     )
-    _complete_if_settled(actor, contract)
+    _complete_if_settled(actor, contract, on=on)
     return payment
 
 
-def _complete_if_settled(actor: Any, contract: Contract) -> None:
+def _complete_if_settled(actor: Any, contract: Contract, *, on: date | None = None) -> None:
+    """Complete an active contract once every tranche is paid or withheld, recorded as of `on` (the day of the
+    payment or decision that settled it, when that was before it is recorded: what its open data is dated by)."""
     open_tranches = Tranche.objects.filter(contract=contract).exclude(
         state__in=[Tranche.State.PAID, Tranche.State.WITHHELD]
     )
     if contract.state == Contract.State.ACTIVE and not open_tranches.exists():
-        transition(contract, Contract.State.COMPLETED, actor=actor, reason="every tranche settled")
+        if on is not None and on > timezone.localdate():
+            on = None  # a payment dated ahead settles the contract now: no state change is recorded in the future
+        transition(contract, Contract.State.COMPLETED, actor=actor, reason="every tranche settled", on=on)
 
 
 def terminate(actor: Any, contract: Contract, reason: str, *, settlement: Any = "0") -> Contract:
@@ -395,7 +401,8 @@ def _apply(actor: Any, change: ChangeRequest) -> None:
             "contract.extended",
             contract,
             before=before,
-            after={"ends_on": contract.ends_on, "final_due_on": final.due_on},
+            # The change it carries out: the open data's amendment of the terms as signed (before) to these.
+            after={"ends_on": contract.ends_on, "final_due_on": final.due_on, "change": change.pk},
             reason=change.reason,
         )
     else:

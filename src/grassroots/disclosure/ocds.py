@@ -15,7 +15,9 @@ repeats it unchanged and a new stage adds a new release:
 - `award` when an award list's publicity begins (with the panel's aggregate score and the rank of each
   award: never a reviewer or a reviewer's own marks), `awardUpdate` when it is decided (or
   `awardCancellation` when it is withdrawn);
-- `contract` when a contract is signed (a draft is not public);
+- `contract` when a contract is signed (a draft is not public), with the terms as signed, and a
+  `contractAmendment` for each approved change of them (an extension), dated when it was approved, with the
+  terms after it and an `amendments` entry linking the releases before and after it;
 - `implementation` for each payment made (a transaction; payer: the department, payee: the agency) and
   each milestone accepted; `contractTermination` once the contract is completed or terminated.
 
@@ -103,7 +105,22 @@ class Payment:
 
 
 @dataclass(frozen=True)
+class Amendment:
+    """An approved change of a contract's terms (an extension): the terms before and after it."""
+
+    id: str
+    approved_at: datetime
+    rationale: str
+    previous_ends_on: date
+    ends_on: date
+    due_on: tuple[tuple[str, date, date], ...] = ()  # each milestone it moved: kind, due before, due after
+
+
+@dataclass(frozen=True)
 class Contract:
+    """A signed contract. `ends_on` and the milestones' `due_on` are the terms as signed, which its `contract`
+    release keeps for good; each later change of them is one of `amendments`, in the order approved."""
+
     id: str
     award_id: str
     title: str
@@ -117,6 +134,7 @@ class Contract:
     milestones: tuple[Milestone, ...]
     payments: tuple[Payment, ...]
     ended_at: datetime | None = None  # when it was completed or terminated (audit log), where known
+    amendments: tuple[Amendment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -495,6 +513,7 @@ def _contract_releases(b: _Builder, p: Process, c: Contract, zone: ZoneInfo) -> 
         core["dateSigned"] = day_start(c.signed_on, zone)
     signed = c.signed_on or c.starts_on
     b.add(f"contract-{c.id}", day_start(signed, zone), ["contract"], {"contracts": [core]}, [(c.supplier, "supplier")])
+    _amendments(b, p, c, zone)
     for pay in c.payments:
         transaction = {
             "id": pay.id,
@@ -527,11 +546,54 @@ def _contract_releases(b: _Builder, p: Process, c: Contract, zone: ZoneInfo) -> 
         )
         b.add(
             f"end-{c.id}",
-            moment(c.ended_at, zone) if c.ended_at else day_end(last or c.ends_on, zone),
+            moment(c.ended_at, zone) if c.ended_at else day_end(last or _ends_on(c), zone),
             ["contractTermination"],
             {"contracts": [{"id": c.id, "awardID": c.award_id, "status": CONTRACT_STATUS[c.state]}]},
             [],
         )
+
+
+def _ends_on(c: Contract) -> date:
+    """The contract's end date now: as signed, or as its last amendment set it."""
+    return c.amendments[-1].ends_on if c.amendments else c.ends_on
+
+
+def _amendments(b: _Builder, p: Process, c: Contract, zone: ZoneInfo) -> None:
+    """One `contractAmendment` release per approved change: the terms after it, and the amendment naming the
+    release it amends (the signed contract's, or the previous amendment's) and itself."""
+    titles = {m.kind: m.title for m in c.milestones}
+    amends = f"{p.ocid}-contract-{c.id}"
+    for a in c.amendments:
+        suffix = f"amendment-{c.id}-{a.id}"
+        release_id = f"{p.ocid}-{suffix}"
+        when = moment(a.approved_at, zone)
+        changes = [f"合同结束日期由{a.previous_ends_on.isoformat()}延长至{a.ends_on.isoformat()}"]
+        changes += [
+            f"{titles.get(kind, kind)}里程碑截止日期由{before.isoformat()}改为{after.isoformat()}"
+            for kind, before, after in a.due_on
+        ]
+        terms: dict[str, Any] = {
+            "id": c.id,
+            "awardID": c.award_id,
+            "period": {"startDate": day_start(c.starts_on, zone), "endDate": day_end(a.ends_on, zone)},
+            "value": value(c.amount),
+            "amendments": [
+                {
+                    "id": a.id,
+                    "date": when,
+                    "rationale": a.rationale,
+                    "description": "；".join(changes) + "。",
+                    "amendsReleaseID": amends,
+                    "releaseID": release_id,
+                }
+            ],
+        }
+        if a.due_on:
+            terms["implementation"] = {
+                "milestones": [{"id": kind, "dueDate": day_end(after, zone)} for kind, _before, after in a.due_on]
+            }
+        b.add(suffix, when, ["contractAmendment"], {"contracts": [terms]}, [])
+        amends = release_id
 
 
 # --- packages and records ----------------------------------------------------------------------

@@ -39,7 +39,7 @@ from django.utils import timezone, translation
 
 from grassroots.applications.models import Application, BudgetHead, ServiceKind
 from grassroots.awards.models import Award, AwardList
-from grassroots.contracts.models import Contract, ContractLine, Milestone, Payment, Tranche
+from grassroots.contracts.models import ChangeRequest, Contract, ContractLine, Milestone, Payment, Tranche
 from grassroots.contracts.selectors import signed, with_paid
 from grassroots.core.models import AuditEvent
 from grassroots.core.money import ZERO, round_money, total
@@ -549,6 +549,82 @@ def _moments(model: type[Any], pks: Iterable[int], actions: Sequence[str]) -> di
     return found
 
 
+@dataclass(frozen=True)
+class SignedTerms:
+    """A contract's end date and milestone due dates as signed, and the amendments since (as public on a day)."""
+
+    ends_on: date
+    due_on: dict[str, date]
+    amendments: tuple[ocds.Amendment, ...]
+
+
+def _day(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else None
+
+
+def _signed_terms(
+    contracts: Sequence[Contract], milestones: dict[int, list[Milestone]], day: date
+) -> dict[int, SignedTerms]:
+    """The terms each contract was signed on, recovered from its approved changes (an extension rewrites the end
+    date and the final milestone's due date in place; the audit log keeps the values before it), and those
+    changes as amendments, the ones approved by `day`. Contracts never changed are left out (their terms now
+    are the signed ones)."""
+    changes: dict[int, list[ChangeRequest]] = defaultdict(list)
+    for change in ChangeRequest.objects.filter(
+        contract__in=contracts, kind=ChangeRequest.Kind.EXTENSION, state=ChangeRequest.State.APPLIED
+    ).order_by("decided_at", "pk"):
+        changes[change.contract_id].append(change)
+    if not changes:
+        return {}
+    events: dict[int, list[tuple[dict[str, Any], dict[str, Any], datetime]]] = defaultdict(list)
+    for object_id, before, after, at in (
+        AuditEvent.objects.filter(
+            object_type="contracts.contract", object_id__in=[str(pk) for pk in changes], action="contract.extended"
+        )
+        .order_by("seq")
+        .values_list("object_id", "before", "after", "at")
+    ):
+        events[int(object_id)].append((before or {}, after or {}, at))
+    zone = ZoneInfo(settings.TIME_ZONE)
+    out = {}
+    for contract_id, applied in changes.items():
+        # Each applied extension wrote one event; newer ones name their change, older ones go in order.
+        tagged = {e[1]["change"]: e for e in events[contract_id] if "change" in e[1]}
+        untagged = [e for e in events[contract_id] if "change" not in e[1]]
+        due_now = {m.kind: m.due_on for m in milestones[contract_id]}
+        amendments = []
+        for change in applied:
+            event = tagged.get(change.pk) or (untagged.pop(0) if untagged else None)
+            before, after, at = event if event else ({}, {}, change.requested_at)
+            previous_ends_on = _day(before.get("ends_on")) or change.previous_ends_on
+            ends_on = _day(after.get("ends_on")) or change.new_ends_on
+            assert previous_ends_on is not None and ends_on is not None
+            moved = []
+            final_before, final_after = _day(before.get("final_due_on")), _day(after.get("final_due_on"))
+            if final_before and final_after and final_before != final_after:
+                moved.append((Milestone.Kind.FINAL.value, final_before, final_after))
+            amendments.append(
+                ocds.Amendment(
+                    id=f"extension-{change.pk}",
+                    approved_at=change.decided_at or at,  # decided, and so applied, at once
+                    rationale=change.reason,
+                    previous_ends_on=previous_ends_on,
+                    ends_on=ends_on,
+                    due_on=tuple(moved),
+                )
+            )
+        due_signed = dict(due_now)
+        for amendment in reversed(amendments):  # undo each change, the latest first
+            for kind, before_due, _after_due in amendment.due_on:
+                due_signed[kind] = before_due
+        out[contract_id] = SignedTerms(
+            ends_on=amendments[0].previous_ends_on,
+            due_on=due_signed,
+            amendments=tuple(a for a in amendments if a.approved_at.astimezone(zone).date() <= day),
+        )
+    return out
+
+
 def _chunk(ids: list[int], day: date) -> list[ocds.Process]:
     calls = list(Call.objects.filter(pk__in=ids).select_related("program__department", "envelope", "issuer"))
     criteria: dict[int, list[tuple[str, Any]]] = defaultdict(list)
@@ -619,6 +695,7 @@ def _chunk(ids: list[int], day: date) -> list[ocds.Process]:
         .values_list("pk", "tranche__contract_id", "tranche__position", "paid_on", "amount")
     ):
         payments[contract_id].append((pk, position, paid_on, amount))
+    terms = _signed_terms(contracts, milestones, day)
     ended = _moments(
         Contract,
         [c.pk for c in contracts if c.state != Contract.State.ACTIVE],
@@ -723,7 +800,7 @@ def _chunk(ids: list[int], day: date) -> list[ocds.Process]:
                         state=c.state,
                         amount=c.amount,
                         starts_on=c.starts_on,
-                        ends_on=c.ends_on,
+                        ends_on=terms[c.pk].ends_on if c.pk in terms else c.ends_on,
                         signed_on=c.signed_on,
                         supplier=_org(c.agency),
                         category=(c.category.code, c.category.name),
@@ -731,7 +808,7 @@ def _chunk(ids: list[int], day: date) -> list[ocds.Process]:
                             ocds.Milestone(
                                 m.kind,
                                 str(m.get_kind_display()),
-                                m.due_on,
+                                terms[c.pk].due_on[m.kind] if c.pk in terms else m.due_on,
                                 m.accepted_on if m.accepted_on and m.accepted_on <= day else None,
                             )
                             for m in milestones[c.pk]
@@ -741,6 +818,7 @@ def _chunk(ids: list[int], day: date) -> list[ocds.Process]:
                             for pk, position, paid_on, amount in payments[c.pk]
                         ),
                         ended_at=ended.get(c.pk),
+                        amendments=terms[c.pk].amendments if c.pk in terms else (),
                     )
                     for c in by_call_contracts[call.pk]
                 ),
