@@ -17,6 +17,7 @@ import pytest
 
 from grassroots.contracts.models import Contract, Tranche
 from grassroots.core.audit import AuditEvent
+from grassroots.core.errors import RuleViolation
 from grassroots.evaluation import services as evaluation_services
 from grassroots.evaluation.models import Evaluation, PerformanceRecord
 from grassroots.evaluation.selectors import past_performance, performance_of, record_of
@@ -123,3 +124,20 @@ def test_the_performance_record_is_what_later_reviews_read(world: w.World, contr
     assert past_performance([agency.pk], w.FY + 3) == {agency.pk: D("88.50")}
     assert past_performance([agency.pk], w.FY + 4) == {}  # older than three years
     assert past_performance([agency.pk], w.FY) == {}  # not the same year's reviews
+
+
+def test_an_acceptance_recorded_later_carries_its_day_and_never_precedes_the_submission(
+    world: w.World, contract: Contract
+) -> None:
+    evaluation = evaluation_services.assign_evaluation(
+        world.street_officer, contract, evaluator=world.evaluator_org, kind=Evaluation.Kind.FINAL
+    )
+    evaluation_services.submit_evaluation(
+        world.evaluator, evaluation, scores=w.evaluation_scores(evaluation, "85"), on=FINAL_DAY
+    )
+    with w.refused(RuleViolation, match="before it was submitted"):
+        evaluation_services.accept_evaluation(world.street_officer, evaluation, on=date(2026, 3, 24))
+    assert Evaluation.objects.get(pk=evaluation.pk).state == Evaluation.State.SUBMITTED
+    evaluation_services.accept_evaluation(world.street_officer, evaluation, on=date(2026, 3, 28))
+    event = AuditEvent.objects.get(action="evaluation.accepted", object_id=str(evaluation.pk))
+    assert event.after["on"] == "2026-03-28"

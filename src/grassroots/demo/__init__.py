@@ -489,7 +489,7 @@ class _Builder:
             findings=findings,
             on=on,
         )
-        evaluation.accept_evaluation(w.street_officer, item)
+        evaluation.accept_evaluation(w.street_officer, item, on=on)
         for finding in item.findings.filter(state="open"):
             if finding.due_on and finding.due_on < DELIVERED_UNTIL:
                 manager = w.managers[contract.agency_id]

@@ -442,12 +442,15 @@ def return_evaluation(actor: Any, evaluation: Evaluation, reason: str) -> Evalua
 
 
 @transaction.atomic
-def accept_evaluation(actor: Any, evaluation: Evaluation) -> Evaluation:
-    """Accepting a final evaluation moves the last tranche and writes the agency's performance record."""
+def accept_evaluation(actor: Any, evaluation: Evaluation, on: date | None = None) -> Evaluation:
+    """Accepting a final evaluation moves the last tranche and writes the agency's performance record (`on`:
+    the day it was accepted, when recorded later; never before it was submitted)."""
     evaluation = Evaluation.objects.select_for_update().select_related("contract").get(pk=evaluation.pk)
     contract = evaluation.contract
     _require_purchaser(actor, evaluation)
-    transition(evaluation, Evaluation.State.ACCEPTED, actor=actor)
+    if on is not None and evaluation.submitted_on is not None and on < evaluation.submitted_on:
+        raise RuleViolation(_("An evaluation cannot be accepted before it was submitted."))
+    transition(evaluation, Evaluation.State.ACCEPTED, actor=actor, on=on)
     if evaluation.kind == Evaluation.Kind.FINAL:
         assert evaluation.score is not None
         PerformanceRecord.objects.create(
@@ -457,7 +460,7 @@ def accept_evaluation(actor: Any, evaluation: Evaluation) -> Evaluation:
             score=evaluation.score,
             grade=evaluation.grade,
         )
-        contract_services.apply_final_grade(actor, contract, evaluation.grade)
+        contract_services.apply_final_grade(actor, contract, evaluation.grade, on=on)
     return evaluation
 
 
