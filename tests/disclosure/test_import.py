@@ -228,7 +228,11 @@ def set_value(path: tuple[Any, ...], amount: int) -> Any:
 @pytest.mark.parametrize(
     ("change", "where", "reason"),
     [
-        (set_value((1, "awards", 0), 150000), "awards[0]", "beyond its budget"),  # more than the call's 100,000
+        (  # more than the call's 100,000 (and as much as its bid asked for)
+            lambda d: (set_value((1, "bids", "details", 0), 150000)(d), set_value((1, "awards", 0), 150000)(d)),
+            "awards[0]",
+            "beyond its budget",
+        ),
         (set_value((1, "awards", 0), -80000), "awards[0]", "must be positive"),
         (set_value((2, "contracts", 0), 90000), "contracts[C-1]", "not within its award"),
         (set_value((2, "contracts", 0, "implementation", "transactions", 1), 70000), "t2", "beyond the contract"),
@@ -362,3 +366,114 @@ def test_the_command_imports_reports_and_refuses(staff: Any, tmp_path: Any, caps
     assert "Imported 1 contracting process" in out and "bids.details[1]" in out
     assert cli.main(["import-ocds", str(good), "--as", "importer"]) == 0
     assert "Created: nothing." in capsys.readouterr().out
+
+
+# --- a process of ours, impossible dates, bids, numbers JSON does not have, parties without a code -----
+
+
+def test_our_own_export_is_not_imported_again(staff: Any) -> None:
+    from grassroots.disclosure.selectors import ocid_prefix
+
+    ours = package()
+    for release in ours["releases"]:
+        release["ocid"] = f"{ocid_prefix()}-T-1"
+    report = services.import_package(staff, as_bytes(ours))
+    assert report.processes == [] and not Call.objects.exists()
+    [refusal] = report.unmapped
+    assert "published by this platform" in refusal.reason and "nothing of this process" in refusal.reason
+
+    services.import_package(staff, as_bytes(package()))  # a call now has the reference "T-1" ...
+    named = breaking(lambda d: None, "x")
+    for release in named["releases"]:
+        release["ocid"] = Call.objects.get().reference  # ... and a process naming it by its reference is refused
+    assert services.import_package(staff, as_bytes(named)).processes == [] and Call.objects.count() == 1
+    again = services.import_package(staff, as_bytes(package()))  # the imported process itself is found, as ever
+    assert again.processes == [OCID] and sum(again.created.values()) == 0
+
+
+def set_date(path: tuple[Any, ...], key: str, day: str) -> Any:
+    def change(data: dict[str, Any]) -> None:
+        node: Any = data["releases"]
+        for step in path:
+            node = node[step]
+        node[key] = f"{day}T00:00:00+08:00"
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "where", "reason"),
+    [
+        (set_date((1, "awards", 0), "date", "2025-01-15"), "awards[0].date", "before the call opened"),
+        (set_date((2, "contracts", 0), "dateSigned", "2025-01-20"), "dateSigned", "before the call opened"),
+        (
+            lambda d: (
+                set_date((1, "awards", 0), "date", "2025-03-10")(d),
+                set_date((2, "contracts", 0), "dateSigned", "2025-03-05")(d),
+            ),
+            "dateSigned",
+            "before the awards were decided",
+        ),
+        (
+            set_date((2, "contracts", 0, "implementation", "transactions", 0), "date", "2025-03-01"),
+            "transactions[t1]",
+            "before the contract was signed",
+        ),
+        (
+            lambda d: d["releases"][2]["contracts"][0]["implementation"].update(
+                milestones=[{"id": "m1", "code": "start", "status": "met", "dateMet": "2025-03-01T00:00:00+08:00"}]
+            ),
+            "milestones[m1]",
+            "before the contract was signed",
+        ),
+    ],
+    ids=[
+        "award before the call",
+        "signed before the call",
+        "signed before the decision",
+        "paid before signed",
+        "met before signed",
+    ],
+)
+def test_a_process_with_impossible_dates_is_not_imported(staff: Any, change: Any, where: str, reason: str) -> None:
+    report = services.import_package(staff, as_bytes(breaking(change, "d")))
+    assert report.processes == [] and not Call.objects.exists() and not OcdsLink.objects.exists()
+    [refusal] = [u for u in report.unmapped if "nothing of this process was imported" in u.reason]
+    assert where in refusal.where and reason in refusal.reason
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (set_value((1, "bids", "details", 0), 0), "bid must ask for a positive amount"),
+        (set_value((1, "bids", "details", 0), -5), "bid must ask for a positive amount"),
+        (set_value((1, "bids", "details", 0), 70000), "more than its bid asked for"),
+    ],
+    ids=["zero bid", "negative bid", "award beyond its bid"],
+)
+def test_bids_must_be_positive_and_awards_within_them(staff: Any, change: Any, reason: str) -> None:
+    report = services.import_package(staff, as_bytes(breaking(change, "v")))
+    assert report.processes == [] and not Application.objects.exists() and not Award.objects.exists()
+    [refusal] = [u for u in report.unmapped if "nothing of this process was imported" in u.reason]
+    assert "bids.details[0]" in refusal.where or "awards[0]" in refusal.where
+    assert reason in refusal.reason
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_numbers_json_does_not_have_are_refused_clearly(staff: Any, constant: str) -> None:
+    data = as_bytes(package()).replace(b'"amount": 80000', b'"amount": ' + constant.encode(), 1)
+    with refused(services.PackageRefused, match=f"{constant} is not a number JSON allows"):
+        services.import_package(staff, data)
+    assert not OcdsLink.objects.exists()
+
+
+def test_a_party_without_a_code_is_reported_once_per_process(staff: Any) -> None:
+    data = package()
+    data["releases"][1]["parties"].append({"id": "NO-CODE", "name": "无代码机构", "roles": ["tenderer"]})
+    for n in (3, 4, 5):
+        data["releases"][1]["bids"]["details"].append(
+            {"id": f"bid-{n}", "status": "valid", "tenderers": [{"id": "NO-CODE"}], "value": cny(5000)}
+        )
+    report = services.import_package(staff, as_bytes(data))
+    assert [u.where for u in report.unmapped].count("NO-CODE") == 1
+    assert {f"bids.details[{i}]" for i in (2, 3, 4)} <= {u.where for u in report.unmapped}

@@ -73,7 +73,10 @@ class ImportReport:
     unmapped: list[Unmapped] = field(default_factory=list)
 
     def skip(self, ocid: str, where: str, reason: str) -> None:
-        self.unmapped.append(Unmapped(ocid, where, reason))
+        """Note what could not be mapped, once: a party referred to many times is one line of its process."""
+        entry = Unmapped(ocid, where, reason)
+        if entry not in self.unmapped:
+            self.unmapped.append(entry)
 
     def as_data(self) -> dict[str, Any]:
         return {
@@ -105,10 +108,17 @@ class ImportReport:
         return "\n".join(lines)
 
 
+def _not_a_number(constant: str) -> Any:
+    """JSON has no NaN or Infinity (Python's reader accepts them): no amount or anything else can be one."""
+    raise PackageRefused(
+        _("The file is not valid JSON: %(c)s is not a number JSON allows (no NaN or Infinity).") % {"c": constant}
+    )
+
+
 def read_package(data: bytes | str) -> tuple[str, list[dict[str, Any]]]:
     """The package's kind ("release package" or "record package") and one compiled release per ocid."""
     try:
-        package = json.loads(data, parse_float=Decimal)
+        package = json.loads(data, parse_float=Decimal, parse_constant=_not_a_number)
     except (ValueError, UnicodeDecodeError) as exc:
         raise PackageRefused(_("The file is not valid JSON: %(e)s") % {"e": exc}) from None
     if isinstance(package, dict) and "records" in package:

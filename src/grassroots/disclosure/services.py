@@ -45,7 +45,7 @@ from grassroots.funding.models import Call, Envelope, ProcurementMethod, Program
 from grassroots.orgs import services as org_services
 from grassroots.orgs.models import Organization, OrgKind
 
-from . import mapping
+from . import mapping, selectors
 from .mapping import ImportReport, PackageRefused, ProcessPlan
 from .models import OcdsLink
 
@@ -85,6 +85,50 @@ class _Refused(Exception):
         super().__init__(reason)
         self.where = where
         self.reason = reason
+
+
+def _check_chronology(plan: ProcessPlan) -> None:
+    """The process's dates in the order the mechanism takes: the call opens, its awards are publicised and
+    decided, each contract is signed after its award and the decision, and payments and accepted milestones
+    come after the signing. A date the package does not give is not checked."""
+    awards = {a.id: a for a in plan.awards}
+    days = [a.day for a in plan.awards if a.day]
+    decided_on = max(days) if days else None
+    if plan.opens_on:
+        for index, award in enumerate(plan.awards):
+            if award.day and award.day < plan.opens_on:
+                raise _Refused(
+                    f"awards[{index}].date",
+                    _("the award (%(day)s) is dated before the call opened (%(opens)s)")
+                    % {"day": award.day, "opens": plan.opens_on},
+                )
+    for c in plan.contracts:
+        award_day = awards[c.award_id].day if c.award_id in awards else None
+        floors = [
+            (plan.opens_on, _("the call opened")),
+            (decided_on, _("the awards were decided")),
+            (award_day, _("its award")),
+        ]
+        if c.signed_on:
+            for day, what in floors:
+                if day and c.signed_on < day:
+                    raise _Refused(
+                        f"contracts[{c.id}].dateSigned",
+                        _("the contract is signed (%(day)s) before %(what)s (%(then)s)")
+                        % {"day": c.signed_on, "what": what, "then": day},
+                    )
+        after = c.signed_on or max((day for day, _what in floors if day), default=None)
+        if after is None:
+            continue
+        events = [(f"contracts[{c.id}].transactions[{t.id}]", t.day, _("a payment")) for t in c.transactions]
+        events += [(f"contracts[{c.id}].milestones[{m.id}]", m.met_on, _("a milestone met")) for m in c.milestones]
+        for where, day, what in events:
+            if day and day < after:
+                raise _Refused(
+                    where,
+                    _("%(what)s (%(day)s) is dated before the contract was signed or could be (%(then)s)")
+                    % {"what": what, "day": day, "then": after},
+                )
 
 
 def _key(*parts: str) -> str:
@@ -182,6 +226,12 @@ class _Importer:
 
     def import_process(self, plan: ProcessPlan) -> None:
         call = self.linked(Call, plan.ocid, K.CALL, plan.ocid)
+        if call is None and (
+            plan.ocid.startswith(selectors.ocid_prefix() + "-") or selectors.call_for(plan.ocid) is not None
+        ):
+            # Our own export (or a call of ours under that name): importing it would make a second call.
+            raise _Refused("ocid", _("this process was published by this platform: it is already here"))
+        _check_chronology(plan)
         if call is None:
             call = self.new_call(plan)
             if call is None:
@@ -316,6 +366,8 @@ class _Importer:
             if amount is None:
                 self.report.skip(plan.ocid, where, _("a bid without a value in CNY"))
                 continue
+            if amount <= 0:
+                raise _Refused(where, _("a bid must ask for a positive amount"))
             state = BID_STATES.get(bid.status, Application.State.SUBMITTED)
             if state == Application.State.ELIGIBLE and call.state == Call.State.DECIDED:
                 state = (
@@ -416,6 +468,12 @@ class _Importer:
                 )
                 if application is None:
                     continue
+            if award_plan.amount > application.requested:
+                raise _Refused(
+                    where,
+                    _("the award %(a)s is more than its bid asked for (%(r)s)")
+                    % {"a": award_plan.amount, "r": application.requested},
+                )
             if AwardList.objects.filter(pk=award_list.pk, awards__application=application).exists():
                 self.report.skip(plan.ocid, where, _("the application already has an award in this process"))
                 continue
