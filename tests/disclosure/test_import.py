@@ -477,3 +477,102 @@ def test_a_party_without_a_code_is_reported_once_per_process(staff: Any) -> None
     report = services.import_package(staff, as_bytes(data))
     assert [u.where for u in report.unmapped].count("NO-CODE") == 1
     assert {f"bids.details[{i}]" for i in (2, 3, 4)} <= {u.where for u in report.unmapped}
+
+
+# --- a later package of a process imported before --------------------------------------------------
+
+
+def early_stage() -> dict[str, Any]:
+    """The process as published while its award list was in publicity: the award pending, no contract."""
+    data = package()
+    data["releases"] = data["releases"][:2]
+    data["releases"][1]["tender"]["status"] = "active"
+    data["releases"][1]["bids"]["details"][0]["status"] = "pending"
+    data["releases"][1]["awards"][0].update(status="pending", date="2025-03-10T09:00:00+08:00")
+    return data
+
+
+def later_stage() -> dict[str, Any]:
+    """The same process later: the award decided, the contract signed, a milestone met and two payments."""
+    data = package()
+    data["releases"][1]["bids"]["details"][0]["status"] = "pending"
+    data["releases"][1]["awards"][0]["date"] = "2025-03-10T09:00:00+08:00"
+    decision = {
+        "ocid": OCID,
+        "id": "r2b",
+        "date": "2025-03-18T09:00:00+08:00",
+        "tag": ["awardUpdate"],
+        "initiationType": "tender",
+        "awards": [{"id": "aw-1", "status": "active", "date": "2025-03-18T09:00:00+08:00"}],
+    }
+    data["releases"].insert(2, decision)
+    data["releases"][3]["contracts"][0]["implementation"]["milestones"] = [
+        {"id": "m1", "code": "start", "status": "met", "dateMet": "2025-04-05T00:00:00+08:00"}
+    ]
+    return data
+
+
+def test_a_later_package_moves_an_imported_process_on_by_legal_dated_transitions(staff: Any) -> None:
+    first = services.import_package(staff, as_bytes(early_stage()))
+    call, award = Call.objects.get(), Award.objects.get()
+    assert first.processes == [OCID] and call.state == Call.State.AWARDING and award.state == Award.State.PROPOSED
+    assert award.award_list.state == "publicity" and not Contract.objects.exists()
+
+    report = services.import_package(staff, as_bytes(later_stage()))
+
+    assert report.processes == [OCID]
+    call.refresh_from_db()
+    award.refresh_from_db()
+    assert call.state == Call.State.DECIDED and award.state == Award.State.CONFIRMED
+    assert award.award_list.state == "decided" and award.award_list.decided_on == date(2025, 3, 18)
+    assert Application.objects.get().state == Application.State.AWARDED
+    contract = Contract.objects.get()
+    assert contract.state == Contract.State.ACTIVE and contract.signed_on == date(2025, 3, 20)
+    assert contract.milestones.get(kind="start").state == "accepted"
+    assert sorted(Payment.objects.values_list("amount", flat=True)) == [24000, 32000]
+    assert report.moved == {"call": 1, "award": 1, "bid": 1} and report.created["contract"] == 1
+    assert "Moved on by this package" in report.text()
+
+    def moves(obj: Any) -> list[tuple[str, str | None]]:
+        events = AuditEvent.objects.filter(object_type=object_label(obj), object_id=str(obj.pk)).order_by("seq")
+        return [(e.action, (e.after or {}).get("on")) for e in events if (e.after or {}).get("on")]
+
+    assert moves(award) == [("award.confirmed", "2025-03-18")]
+    assert moves(call) == [("call.decided", "2025-03-18")]
+    assert moves(Application.objects.get()) == [
+        ("application.eligible", "2025-03-18"),
+        ("application.awarded", "2025-03-18"),
+    ]
+    assert audit.verify().ok
+
+    again = services.import_package(staff, as_bytes(later_stage()))  # nothing more to move
+    assert sum(again.created.values()) == 0 and not any(again.moved.values())
+
+
+def test_a_later_contract_signing_milestone_and_end_move_an_imported_contract(staff: Any) -> None:
+    draft = later_stage()
+    contract = draft["releases"][3]["contracts"][0]
+    contract["status"] = "pending"
+    del contract["dateSigned"]
+    contract["implementation"] = {}
+    services.import_package(staff, as_bytes(draft))
+    assert Contract.objects.get().state == Contract.State.DRAFT and not Payment.objects.exists()
+
+    report = services.import_package(staff, as_bytes(later_stage()))
+
+    signed = Contract.objects.get()
+    assert signed.state == Contract.State.ACTIVE and signed.signed_on == date(2025, 3, 20)
+    assert signed.milestones.get(kind="start").accepted_on == date(2025, 4, 5)
+    assert Payment.objects.count() == 2 and report.moved == {"contract": 1, "milestone": 1}
+
+
+def test_a_package_that_would_take_an_imported_process_back_is_reported_and_changes_nothing(staff: Any) -> None:
+    services.import_package(staff, as_bytes(later_stage()))
+    events = AuditEvent.objects.count()
+
+    report = services.import_package(staff, as_bytes(early_stage()))
+
+    assert Award.objects.get().state == Award.State.CONFIRMED and Call.objects.get().state == Call.State.DECIDED
+    backward = [u for u in report.unmapped if "back to" in u.reason]
+    assert {u.where for u in backward} == {"awards[0]", "tender.status"}
+    assert not any(report.moved.values()) and AuditEvent.objects.count() == events + 1  # the import itself

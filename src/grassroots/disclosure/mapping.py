@@ -56,6 +56,7 @@ OBJECT_NAMES = {
     "award": gettext_lazy("awards"),
     "contract": gettext_lazy("contracts"),
     "payment": gettext_lazy("payments"),
+    "milestone": gettext_lazy("milestones"),
     "envelope": gettext_lazy("envelopes"),
 }
 PACKAGE_NAMES = {"release package": gettext_lazy("release package"), "record package": gettext_lazy("record package")}
@@ -70,6 +71,8 @@ class ImportReport:
     processes: list[str] = field(default_factory=list)
     created: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     unchanged: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    #: Objects imported before that a later package moved on (an award confirmed, a contract signed...).
+    moved: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     unmapped: list[Unmapped] = field(default_factory=list)
 
     def skip(self, ocid: str, where: str, reason: str) -> None:
@@ -84,6 +87,7 @@ class ImportReport:
             "processes": list(self.processes),
             "created": dict(self.created),
             "unchanged": dict(self.unchanged),
+            "moved": dict(self.moved),
             "unmapped": [{"ocid": u.ocid, "where": u.where, "reason": u.reason} for u in self.unmapped],
         }
 
@@ -100,6 +104,8 @@ class ImportReport:
             _("Created: %(c)s.") % {"c": counts(self.created)},
             _("Already imported: %(c)s.") % {"c": counts(self.unchanged)},
         ]
+        if any(self.moved.values()):
+            lines.append(_("Moved on by this package: %(c)s.") % {"c": counts(self.moved)})
         if self.unmapped:
             lines.append(_("Could not be mapped (%(n)d):") % {"n": len(self.unmapped)})
             lines += [f"  - {u}" for u in self.unmapped]
