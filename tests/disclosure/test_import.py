@@ -573,6 +573,39 @@ def test_a_package_that_would_take_an_imported_process_back_is_reported_and_chan
     report = services.import_package(staff, as_bytes(early_stage()))
 
     assert Award.objects.get().state == Award.State.CONFIRMED and Call.objects.get().state == Call.State.DECIDED
-    backward = [u for u in report.unmapped if "back to" in u.reason]
+    backward = [u for u in report.unmapped if "not a move forward" in u.reason]
     assert {u.where for u in backward} == {"awards[0]", "tender.status"}
     assert not any(report.moved.values()) and AuditEvent.objects.count() == events + 1  # the import itself
+
+
+def test_a_later_cancellation_of_a_pending_award_withdraws_the_list(staff: Any) -> None:
+    services.import_package(staff, as_bytes(early_stage()))
+    cancelled = early_stage()
+    cancelled["releases"][1]["awards"][0].update(status="cancelled", date="2025-03-15T09:00:00+08:00")
+
+    report = services.import_package(staff, as_bytes(cancelled))
+
+    award = Award.objects.get()
+    assert award.state == Award.State.REVOKED and award.award_list.state == "withdrawn"
+    assert Call.objects.get().state == Call.State.AWARDING and report.unmapped[1:] == []
+    assert report.moved == {"award": 1}
+
+
+def test_a_cancellation_after_the_decision_does_not_date_it(staff: Any) -> None:
+    data = package()
+    data["releases"][1]["awards"][0]["date"] = "2025-03-10T09:00:00+08:00"
+    data["releases"][1]["bids"]["details"].append(
+        {"id": "bid-3", "status": "valid", "tenderers": [ref(AGENCY, "某社工服务中心")], "value": cny(10000)}
+    )
+    data["releases"][1]["awards"].append(
+        {
+            "id": "aw-2",
+            "status": "cancelled",
+            "date": "2025-05-01T09:00:00+08:00",  # after the contract of aw-1 was signed (2025-03-20)
+            "value": cny(10000),
+            "suppliers": [ref(AGENCY, "某社工服务中心")],
+            "relatedBid": "bid-3",
+        }
+    )
+    report = services.import_package(staff, as_bytes(data))
+    assert report.processes == [OCID] and Contract.objects.get().state == Contract.State.ACTIVE

@@ -20,7 +20,8 @@ half in the books.
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -92,8 +93,7 @@ def _check_chronology(plan: ProcessPlan) -> None:
     decided, each contract is signed after its award and the decision, and payments and accepted milestones
     come after the signing. A date the package does not give is not checked."""
     awards = {a.id: a for a in plan.awards}
-    days = [a.day for a in plan.awards if a.day]
-    decided_on = max(days) if days else None
+    decided_on = _award_days(plan)[1] if any(a.day for a in plan.awards) else None
     if plan.opens_on:
         for index, award in enumerate(plan.awards):
             if award.day and award.day < plan.opens_on:
@@ -120,7 +120,9 @@ def _check_chronology(plan: ProcessPlan) -> None:
         after = c.signed_on or max((day for day, _what in floors if day), default=None)
         if after is None:
             continue
-        events = [(f"contracts[{c.id}].transactions[{t.id}]", t.day, _("a payment")) for t in c.transactions]
+        events: list[tuple[str, date | None, str]] = [
+            (f"contracts[{c.id}].transactions[{t.id}]", t.day, _("a payment")) for t in c.transactions
+        ]
         events += [(f"contracts[{c.id}].milestones[{m.id}]", m.met_on, _("a milestone met")) for m in c.milestones]
         for where, day, what in events:
             if day and day < after:
@@ -133,7 +135,7 @@ def _check_chronology(plan: ProcessPlan) -> None:
 
 #: The order of a call's states: a later package never takes a call back (awarding → review is the
 #: platform's own reopening of a review, not something a package implies).
-CALL_ORDER = [Call.State.DRAFT, Call.State.OPEN, Call.State.REVIEW, Call.State.AWARDING, Call.State.DECIDED]
+CALL_ORDER: list[str] = [Call.State.DRAFT, Call.State.OPEN, Call.State.REVIEW, Call.State.AWARDING, Call.State.DECIDED]
 
 
 def _forward_path(model: type[models.Model], start: str, target: str) -> list[str] | None:
@@ -158,8 +160,12 @@ def _award_days(plan: ProcessPlan) -> tuple[Any, Any]:
     """When the process's award list was publicised and decided: its first and last award's days (OCDS has
     no publicity period); without them, the compiled release's day or the first signing, if earlier."""
     days = [a.day for a in plan.awards if a.day]
+    if days:
+        # A cancellation after the decision (an upheld objection) does not date the decision.
+        active = [a.day for a in plan.awards if a.day and a.status == "active"]
+        return min(days), max(active or days)
     fallback = min([plan.day, *(c.signed_on for c in plan.contracts if c.signed_on)])
-    return (min(days), max(days)) if days else (fallback, fallback)
+    return fallback, fallback
 
 
 def _given_milestones(c: mapping.ContractPlan) -> list[tuple[str, mapping.MilestonePlan | None]]:
@@ -245,8 +251,8 @@ class _Importer:
         plan: ProcessPlan,
         where: str,
         kind: str,
-        days: dict[str, Any] | None = None,
-        fields: dict[str, dict[str, Any]] | None = None,
+        days: Mapping[str, Any] | None = None,
+        fields: Mapping[str, dict[str, Any]] | None = None,
         *,
         count: bool = True,
     ) -> bool:
@@ -261,7 +267,10 @@ class _Importer:
             self.report.skip(
                 plan.ocid,
                 where,
-                _("the package would take this %(object)s from “%(from)s” back to “%(to)s”: it stays as it was")
+                _(
+                    "the package would take this %(object)s from “%(from)s” to “%(to)s”, which is not a move "
+                    "forward: it stays as it was"
+                )
                 % {
                     "object": model._meta.verbose_name,
                     "from": state_label(model, obj.state),
@@ -292,14 +301,17 @@ class _Importer:
     def advance_call(self, plan: ProcessPlan, call: Call) -> None:
         """A call imported before goes as far as the newer package says, each step on the day it happened."""
         publicised_on, decided_on = _award_days(plan)
-        days = {
+        days: dict[str, Any] = {
             Call.State.OPEN: plan.opens_on,
             Call.State.REVIEW: plan.closes_on,
             Call.State.AWARDING: publicised_on,
             Call.State.DECIDED: decided_on,
             Call.State.CANCELLED: plan.day,
         }
-        self.move(call, self.call_state(plan), plan, "tender.status", K.CALL, days)
+        target = self.call_state(plan)
+        if call.state == Call.State.AWARDING and plan.awards and target in (Call.State.OPEN, Call.State.REVIEW):
+            return  # every award cancelled: the list is withdrawn and the call, as here, stays awarding
+        self.move(call, target, plan, "tender.status", K.CALL, days)
 
     # --- a process -------------------------------------------------------------------------------
 
@@ -475,7 +487,7 @@ class _Importer:
                 applications[bid.id] = existing
                 self.report.unchanged[K.BID] += 1
                 _publicised, decided_on = _award_days(plan)
-                days = {
+                days: dict[str, Any] = {
                     Application.State.ELIGIBLE: plan.closes_on,
                     Application.State.INELIGIBLE: plan.closes_on,
                     Application.State.AWARDED: award.day if award and award.day else decided_on,
