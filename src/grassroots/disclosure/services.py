@@ -14,7 +14,12 @@ happened (`on`), as the stage's own services would have moved them. The money ru
 enforce them elsewhere — no sum zero or negative, a call's awards never beyond its budget, a contract never
 beyond its award, one payment per tranche and never beyond the contract — and a process breaking one is
 imported not at all (its savepoint is rolled back) and reported as not mapped, so that no process is ever
-half in the books.
+half in the books. So is a process whose dates are impossible (`_check_chronology`), and one of this
+platform's own (importing our export would make second calls).
+
+A later package of a process imported before moves it on (`_Importer.move`): each object goes forward by
+the legal path of its state machine, dated from the release; a move that is not forward is reported and
+the object left as it was.
 """
 
 from __future__ import annotations
