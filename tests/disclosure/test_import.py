@@ -228,7 +228,11 @@ def set_value(path: tuple[Any, ...], amount: int) -> Any:
 @pytest.mark.parametrize(
     ("change", "where", "reason"),
     [
-        (set_value((1, "awards", 0), 150000), "awards[0]", "beyond its budget"),  # more than the call's 100,000
+        (  # more than the call's 100,000 (and as much as its bid asked for)
+            lambda d: (set_value((1, "bids", "details", 0), 150000)(d), set_value((1, "awards", 0), 150000)(d)),
+            "awards[0]",
+            "beyond its budget",
+        ),
         (set_value((1, "awards", 0), -80000), "awards[0]", "must be positive"),
         (set_value((2, "contracts", 0), 90000), "contracts[C-1]", "not within its award"),
         (set_value((2, "contracts", 0, "implementation", "transactions", 1), 70000), "t2", "beyond the contract"),
@@ -362,3 +366,246 @@ def test_the_command_imports_reports_and_refuses(staff: Any, tmp_path: Any, caps
     assert "Imported 1 contracting process" in out and "bids.details[1]" in out
     assert cli.main(["import-ocds", str(good), "--as", "importer"]) == 0
     assert "Created: nothing." in capsys.readouterr().out
+
+
+# --- a process of ours, impossible dates, bids, numbers JSON does not have, parties without a code -----
+
+
+def test_our_own_export_is_not_imported_again(staff: Any) -> None:
+    from grassroots.disclosure.selectors import ocid_prefix
+
+    ours = package()
+    for release in ours["releases"]:
+        release["ocid"] = f"{ocid_prefix()}-T-1"
+    report = services.import_package(staff, as_bytes(ours))
+    assert report.processes == [] and not Call.objects.exists()
+    [refusal] = report.unmapped
+    assert "published by this platform" in refusal.reason and "nothing of this process" in refusal.reason
+
+    services.import_package(staff, as_bytes(package()))  # a call now has the reference "T-1" ...
+    named = breaking(lambda d: None, "x")
+    for release in named["releases"]:
+        release["ocid"] = Call.objects.get().reference  # ... and a process naming it by its reference is refused
+    assert services.import_package(staff, as_bytes(named)).processes == [] and Call.objects.count() == 1
+    again = services.import_package(staff, as_bytes(package()))  # the imported process itself is found, as ever
+    assert again.processes == [OCID] and sum(again.created.values()) == 0
+
+
+def set_date(path: tuple[Any, ...], key: str, day: str) -> Any:
+    def change(data: dict[str, Any]) -> None:
+        node: Any = data["releases"]
+        for step in path:
+            node = node[step]
+        node[key] = f"{day}T00:00:00+08:00"
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "where", "reason"),
+    [
+        (set_date((1, "awards", 0), "date", "2025-01-15"), "awards[0].date", "before the call opened"),
+        (set_date((2, "contracts", 0), "dateSigned", "2025-01-20"), "dateSigned", "before the call opened"),
+        (
+            lambda d: (
+                set_date((1, "awards", 0), "date", "2025-03-10")(d),
+                set_date((2, "contracts", 0), "dateSigned", "2025-03-05")(d),
+            ),
+            "dateSigned",
+            "before the awards were decided",
+        ),
+        (
+            set_date((2, "contracts", 0, "implementation", "transactions", 0), "date", "2025-03-01"),
+            "transactions[t1]",
+            "before the contract was signed",
+        ),
+        (
+            lambda d: d["releases"][2]["contracts"][0]["implementation"].update(
+                milestones=[{"id": "m1", "code": "start", "status": "met", "dateMet": "2025-03-01T00:00:00+08:00"}]
+            ),
+            "milestones[m1]",
+            "before the contract was signed",
+        ),
+    ],
+    ids=[
+        "award before the call",
+        "signed before the call",
+        "signed before the decision",
+        "paid before signed",
+        "met before signed",
+    ],
+)
+def test_a_process_with_impossible_dates_is_not_imported(staff: Any, change: Any, where: str, reason: str) -> None:
+    report = services.import_package(staff, as_bytes(breaking(change, "d")))
+    assert report.processes == [] and not Call.objects.exists() and not OcdsLink.objects.exists()
+    [refusal] = [u for u in report.unmapped if "nothing of this process was imported" in u.reason]
+    assert where in refusal.where and reason in refusal.reason
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (set_value((1, "bids", "details", 0), 0), "bid must ask for a positive amount"),
+        (set_value((1, "bids", "details", 0), -5), "bid must ask for a positive amount"),
+        (set_value((1, "bids", "details", 0), 70000), "more than its bid asked for"),
+    ],
+    ids=["zero bid", "negative bid", "award beyond its bid"],
+)
+def test_bids_must_be_positive_and_awards_within_them(staff: Any, change: Any, reason: str) -> None:
+    report = services.import_package(staff, as_bytes(breaking(change, "v")))
+    assert report.processes == [] and not Application.objects.exists() and not Award.objects.exists()
+    [refusal] = [u for u in report.unmapped if "nothing of this process was imported" in u.reason]
+    assert "bids.details[0]" in refusal.where or "awards[0]" in refusal.where
+    assert reason in refusal.reason
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_numbers_json_does_not_have_are_refused_clearly(staff: Any, constant: str) -> None:
+    data = as_bytes(package()).replace(b'"amount": 80000', b'"amount": ' + constant.encode(), 1)
+    with refused(services.PackageRefused, match=f"{constant} is not a number JSON allows"):
+        services.import_package(staff, data)
+    assert not OcdsLink.objects.exists()
+
+
+def test_a_party_without_a_code_is_reported_once_per_process(staff: Any) -> None:
+    data = package()
+    data["releases"][1]["parties"].append({"id": "NO-CODE", "name": "无代码机构", "roles": ["tenderer"]})
+    for n in (3, 4, 5):
+        data["releases"][1]["bids"]["details"].append(
+            {"id": f"bid-{n}", "status": "valid", "tenderers": [{"id": "NO-CODE"}], "value": cny(5000)}
+        )
+    report = services.import_package(staff, as_bytes(data))
+    assert [u.where for u in report.unmapped].count("NO-CODE") == 1
+    assert {f"bids.details[{i}]" for i in (2, 3, 4)} <= {u.where for u in report.unmapped}
+
+
+# --- a later package of a process imported before --------------------------------------------------
+
+
+def early_stage() -> dict[str, Any]:
+    """The process as published while its award list was in publicity: the award pending, no contract."""
+    data = package()
+    data["releases"] = data["releases"][:2]
+    data["releases"][1]["tender"]["status"] = "active"
+    data["releases"][1]["bids"]["details"][0]["status"] = "pending"
+    data["releases"][1]["awards"][0].update(status="pending", date="2025-03-10T09:00:00+08:00")
+    return data
+
+
+def later_stage() -> dict[str, Any]:
+    """The same process later: the award decided, the contract signed, a milestone met and two payments."""
+    data = package()
+    data["releases"][1]["bids"]["details"][0]["status"] = "pending"
+    data["releases"][1]["awards"][0]["date"] = "2025-03-10T09:00:00+08:00"
+    decision = {
+        "ocid": OCID,
+        "id": "r2b",
+        "date": "2025-03-18T09:00:00+08:00",
+        "tag": ["awardUpdate"],
+        "initiationType": "tender",
+        "awards": [{"id": "aw-1", "status": "active", "date": "2025-03-18T09:00:00+08:00"}],
+    }
+    data["releases"].insert(2, decision)
+    data["releases"][3]["contracts"][0]["implementation"]["milestones"] = [
+        {"id": "m1", "code": "start", "status": "met", "dateMet": "2025-04-05T00:00:00+08:00"}
+    ]
+    return data
+
+
+def test_a_later_package_moves_an_imported_process_on_by_legal_dated_transitions(staff: Any) -> None:
+    first = services.import_package(staff, as_bytes(early_stage()))
+    call, award = Call.objects.get(), Award.objects.get()
+    assert first.processes == [OCID] and call.state == Call.State.AWARDING and award.state == Award.State.PROPOSED
+    assert award.award_list.state == "publicity" and not Contract.objects.exists()
+
+    report = services.import_package(staff, as_bytes(later_stage()))
+
+    assert report.processes == [OCID]
+    call.refresh_from_db()
+    award.refresh_from_db()
+    assert call.state == Call.State.DECIDED and award.state == Award.State.CONFIRMED
+    assert award.award_list.state == "decided" and award.award_list.decided_on == date(2025, 3, 18)
+    assert Application.objects.get().state == Application.State.AWARDED
+    contract = Contract.objects.get()
+    assert contract.state == Contract.State.ACTIVE and contract.signed_on == date(2025, 3, 20)
+    assert contract.milestones.get(kind="start").state == "accepted"
+    assert sorted(Payment.objects.values_list("amount", flat=True)) == [24000, 32000]
+    assert report.moved == {"call": 1, "award": 1, "bid": 1} and report.created["contract"] == 1
+    assert "Moved on by this package" in report.text()
+
+    def moves(obj: Any) -> list[tuple[str, str | None]]:
+        events = AuditEvent.objects.filter(object_type=object_label(obj), object_id=str(obj.pk)).order_by("seq")
+        return [(e.action, (e.after or {}).get("on")) for e in events if (e.after or {}).get("on")]
+
+    assert moves(award) == [("award.confirmed", "2025-03-18")]
+    assert moves(call) == [("call.decided", "2025-03-18")]
+    assert moves(Application.objects.get()) == [
+        ("application.eligible", "2025-03-18"),
+        ("application.awarded", "2025-03-18"),
+    ]
+    assert audit.verify().ok
+
+    again = services.import_package(staff, as_bytes(later_stage()))  # nothing more to move
+    assert sum(again.created.values()) == 0 and not any(again.moved.values())
+
+
+def test_a_later_contract_signing_milestone_and_end_move_an_imported_contract(staff: Any) -> None:
+    draft = later_stage()
+    contract = draft["releases"][3]["contracts"][0]
+    contract["status"] = "pending"
+    del contract["dateSigned"]
+    contract["implementation"] = {}
+    services.import_package(staff, as_bytes(draft))
+    assert Contract.objects.get().state == Contract.State.DRAFT and not Payment.objects.exists()
+
+    report = services.import_package(staff, as_bytes(later_stage()))
+
+    signed = Contract.objects.get()
+    assert signed.state == Contract.State.ACTIVE and signed.signed_on == date(2025, 3, 20)
+    assert signed.milestones.get(kind="start").accepted_on == date(2025, 4, 5)
+    assert Payment.objects.count() == 2 and report.moved == {"contract": 1, "milestone": 1}
+
+
+def test_a_package_that_would_take_an_imported_process_back_is_reported_and_changes_nothing(staff: Any) -> None:
+    services.import_package(staff, as_bytes(later_stage()))
+    events = AuditEvent.objects.count()
+
+    report = services.import_package(staff, as_bytes(early_stage()))
+
+    assert Award.objects.get().state == Award.State.CONFIRMED and Call.objects.get().state == Call.State.DECIDED
+    backward = [u for u in report.unmapped if "not a move forward" in u.reason]
+    assert {u.where for u in backward} == {"awards[0]", "tender.status"}
+    assert not any(report.moved.values()) and AuditEvent.objects.count() == events + 1  # the import itself
+
+
+def test_a_later_cancellation_of_a_pending_award_withdraws_the_list(staff: Any) -> None:
+    services.import_package(staff, as_bytes(early_stage()))
+    cancelled = early_stage()
+    cancelled["releases"][1]["awards"][0].update(status="cancelled", date="2025-03-15T09:00:00+08:00")
+
+    report = services.import_package(staff, as_bytes(cancelled))
+
+    award = Award.objects.get()
+    assert award.state == Award.State.REVOKED and award.award_list.state == "withdrawn"
+    assert Call.objects.get().state == Call.State.AWARDING and report.unmapped[1:] == []
+    assert report.moved == {"award": 1}
+
+
+def test_a_cancellation_after_the_decision_does_not_date_it(staff: Any) -> None:
+    data = package()
+    data["releases"][1]["awards"][0]["date"] = "2025-03-10T09:00:00+08:00"
+    data["releases"][1]["bids"]["details"].append(
+        {"id": "bid-3", "status": "valid", "tenderers": [ref(AGENCY, "某社工服务中心")], "value": cny(10000)}
+    )
+    data["releases"][1]["awards"].append(
+        {
+            "id": "aw-2",
+            "status": "cancelled",
+            "date": "2025-05-01T09:00:00+08:00",  # after the contract of aw-1 was signed (2025-03-20)
+            "value": cny(10000),
+            "suppliers": [ref(AGENCY, "某社工服务中心")],
+            "relatedBid": "bid-3",
+        }
+    )
+    report = services.import_package(staff, as_bytes(data))
+    assert report.processes == [OCID] and Contract.objects.get().state == Contract.State.ACTIVE

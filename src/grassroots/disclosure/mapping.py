@@ -56,6 +56,7 @@ OBJECT_NAMES = {
     "award": gettext_lazy("awards"),
     "contract": gettext_lazy("contracts"),
     "payment": gettext_lazy("payments"),
+    "milestone": gettext_lazy("milestones"),
     "envelope": gettext_lazy("envelopes"),
 }
 PACKAGE_NAMES = {"release package": gettext_lazy("release package"), "record package": gettext_lazy("record package")}
@@ -70,10 +71,15 @@ class ImportReport:
     processes: list[str] = field(default_factory=list)
     created: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     unchanged: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    #: Objects imported before that a later package moved on (an award confirmed, a contract signed...).
+    moved: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     unmapped: list[Unmapped] = field(default_factory=list)
 
     def skip(self, ocid: str, where: str, reason: str) -> None:
-        self.unmapped.append(Unmapped(ocid, where, reason))
+        """Note what could not be mapped, once: a party referred to many times is one line of its process."""
+        entry = Unmapped(ocid, where, reason)
+        if entry not in self.unmapped:
+            self.unmapped.append(entry)
 
     def as_data(self) -> dict[str, Any]:
         return {
@@ -81,6 +87,7 @@ class ImportReport:
             "processes": list(self.processes),
             "created": dict(self.created),
             "unchanged": dict(self.unchanged),
+            "moved": dict(self.moved),
             "unmapped": [{"ocid": u.ocid, "where": u.where, "reason": u.reason} for u in self.unmapped],
         }
 
@@ -97,6 +104,8 @@ class ImportReport:
             _("Created: %(c)s.") % {"c": counts(self.created)},
             _("Already imported: %(c)s.") % {"c": counts(self.unchanged)},
         ]
+        if any(self.moved.values()):
+            lines.append(_("Moved on by this package: %(c)s.") % {"c": counts(self.moved)})
         if self.unmapped:
             lines.append(_("Could not be mapped (%(n)d):") % {"n": len(self.unmapped)})
             lines += [f"  - {u}" for u in self.unmapped]
@@ -105,10 +114,17 @@ class ImportReport:
         return "\n".join(lines)
 
 
+def _not_a_number(constant: str) -> Any:
+    """JSON has no NaN or Infinity (Python's reader accepts them): no amount or anything else can be one."""
+    raise PackageRefused(
+        _("The file is not valid JSON: %(c)s is not a number JSON allows (no NaN or Infinity).") % {"c": constant}
+    )
+
+
 def read_package(data: bytes | str) -> tuple[str, list[dict[str, Any]]]:
     """The package's kind ("release package" or "record package") and one compiled release per ocid."""
     try:
-        package = json.loads(data, parse_float=Decimal)
+        package = json.loads(data, parse_float=Decimal, parse_constant=_not_a_number)
     except (ValueError, UnicodeDecodeError) as exc:
         raise PackageRefused(_("The file is not valid JSON: %(e)s") % {"e": exc}) from None
     if isinstance(package, dict) and "records" in package:

@@ -14,13 +14,19 @@ happened (`on`), as the stage's own services would have moved them. The money ru
 enforce them elsewhere — no sum zero or negative, a call's awards never beyond its budget, a contract never
 beyond its award, one payment per tranche and never beyond the contract — and a process breaking one is
 imported not at all (its savepoint is rolled back) and reported as not mapped, so that no process is ever
-half in the books.
+half in the books. So is a process whose dates are impossible (`_check_chronology`), and one of this
+platform's own (importing our export would make second calls).
+
+A later package of a process imported before moves it on (`_Importer.move`): each object goes forward by
+the legal path of its state machine, dated from the release; a move that is not forward is reported and
+the object left as it was.
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,13 +45,13 @@ from grassroots.core.audit import record
 from grassroots.core.errors import RuleViolation
 from grassroots.core.money import ZERO, sum_of, total
 from grassroots.core.permissions import is_staff, require
-from grassroots.core.transitions import transition
+from grassroots.core.transitions import state_label, transition
 from grassroots.funding import services as funding_services
 from grassroots.funding.models import Call, Envelope, ProcurementMethod, Program, ServiceCategory
 from grassroots.orgs import services as org_services
 from grassroots.orgs.models import Organization, OrgKind
 
-from . import mapping
+from . import mapping, selectors
 from .mapping import ImportReport, PackageRefused, ProcessPlan
 from .models import OcdsLink
 
@@ -85,6 +91,94 @@ class _Refused(Exception):
         super().__init__(reason)
         self.where = where
         self.reason = reason
+
+
+def _check_chronology(plan: ProcessPlan) -> None:
+    """The process's dates in the order the mechanism takes: the call opens, its awards are publicised and
+    decided, each contract is signed after its award and the decision, and payments and accepted milestones
+    come after the signing. A date the package does not give is not checked."""
+    awards = {a.id: a for a in plan.awards}
+    decided_on = _award_days(plan)[1] if any(a.day for a in plan.awards) else None
+    if plan.opens_on:
+        for index, award in enumerate(plan.awards):
+            if award.day and award.day < plan.opens_on:
+                raise _Refused(
+                    f"awards[{index}].date",
+                    _("the award (%(day)s) is dated before the call opened (%(opens)s)")
+                    % {"day": award.day, "opens": plan.opens_on},
+                )
+    for c in plan.contracts:
+        award_day = awards[c.award_id].day if c.award_id in awards else None
+        floors = [
+            (plan.opens_on, _("the call opened")),
+            (decided_on, _("the awards were decided")),
+            (award_day, _("its award")),
+        ]
+        if c.signed_on:
+            for day, what in floors:
+                if day and c.signed_on < day:
+                    raise _Refused(
+                        f"contracts[{c.id}].dateSigned",
+                        _("the contract is signed (%(day)s) before %(what)s (%(then)s)")
+                        % {"day": c.signed_on, "what": what, "then": day},
+                    )
+        after = c.signed_on or max((day for day, _what in floors if day), default=None)
+        if after is None:
+            continue
+        events: list[tuple[str, date | None, str]] = [
+            (f"contracts[{c.id}].transactions[{t.id}]", t.day, _("a payment")) for t in c.transactions
+        ]
+        events += [(f"contracts[{c.id}].milestones[{m.id}]", m.met_on, _("a milestone met")) for m in c.milestones]
+        for where, day, what in events:
+            if day and day < after:
+                raise _Refused(
+                    where,
+                    _("%(what)s (%(day)s) is dated before the contract was signed or could be (%(then)s)")
+                    % {"what": what, "day": day, "then": after},
+                )
+
+
+#: The order of a call's states: a later package never takes a call back (awarding → review is the
+#: platform's own reopening of a review, not something a package implies).
+CALL_ORDER: list[str] = [Call.State.DRAFT, Call.State.OPEN, Call.State.REVIEW, Call.State.AWARDING, Call.State.DECIDED]
+
+
+def _forward_path(model: type[models.Model], start: str, target: str) -> list[str] | None:
+    """The shortest legal sequence of states from `start` to `target` (without `start`), or None."""
+    if model is Call and {start, target} <= set(CALL_ORDER) and CALL_ORDER.index(target) < CALL_ORDER.index(start):
+        return None
+    table: dict[str, set[str]] = model.TRANSITIONS  # type: ignore[attr-defined]
+    paths: dict[str, list[str]] = {start: []}
+    queue = [start]
+    while queue:
+        state = queue.pop(0)
+        for following in sorted(table.get(state, ())):
+            if following not in paths:
+                paths[following] = [*paths[state], following]
+                if following == target:
+                    return paths[following]
+                queue.append(following)
+    return None
+
+
+def _award_days(plan: ProcessPlan) -> tuple[Any, Any]:
+    """When the process's award list was publicised and decided: its first and last award's days (OCDS has
+    no publicity period); without them, the compiled release's day or the first signing, if earlier."""
+    days = [a.day for a in plan.awards if a.day]
+    if days:
+        # A cancellation after the decision (an upheld objection) does not date the decision.
+        active = [a.day for a in plan.awards if a.day and a.status == "active"]
+        return min(days), max(active or days)
+    fallback = min([plan.day, *(c.signed_on for c in plan.contracts if c.signed_on)])
+    return fallback, fallback
+
+
+def _given_milestones(c: mapping.ContractPlan) -> list[tuple[str, mapping.MilestonePlan | None]]:
+    """The contract's three milestones here and the OCDS milestone each stands for: by its code (start,
+    midterm, final), else the others in their order."""
+    by_code = {m.code: m for m in c.milestones}
+    ordered = [m for m in c.milestones if m.code not in MILESTONE_KINDS]
+    return [(kind, by_code.get(kind) or (ordered.pop(0) if ordered else None)) for kind in MILESTONE_KINDS]
 
 
 def _key(*parts: str) -> str:
@@ -153,11 +247,83 @@ class _Importer:
         self.orgs[party.uscc] = org
         return org
 
+    # --- moving imported objects on ---------------------------------------------------------------
+
+    def move(
+        self,
+        obj: Any,
+        target: str,
+        plan: ProcessPlan,
+        where: str,
+        kind: str,
+        days: Mapping[str, Any] | None = None,
+        fields: Mapping[str, dict[str, Any]] | None = None,
+        *,
+        count: bool = True,
+    ) -> bool:
+        """Move an object imported before to the state a later package implies, by the legal path of its
+        state machine (each step dated from `days`, never before the step before it); a package that would
+        take it back is reported and the object stays. True when it is (now) in `target`."""
+        if obj.state == target:
+            return True
+        path = _forward_path(type(obj), obj.state, target)
+        if path is None:
+            model = type(obj)
+            self.report.skip(
+                plan.ocid,
+                where,
+                _(
+                    "the package would take this %(object)s from “%(from)s” to “%(to)s”, which is not a move "
+                    "forward: it stays as it was"
+                )
+                % {
+                    "object": model._meta.verbose_name,
+                    "from": state_label(model, obj.state),
+                    "to": state_label(model, target),
+                },
+            )
+            return False
+        # A step the package gives no day for took place at the latest by the next step's day.
+        dated, later = [], plan.day
+        for state in reversed(path):
+            later = (days or {}).get(state) or later
+            dated.append(later)
+        floor = None
+        for state, day in zip(path, reversed(dated), strict=True):
+            floor = max(floor, day) if floor else day
+            transition(
+                obj,
+                state,
+                actor=self.actor,
+                fields=(fields or {}).get(state),
+                on=floor,
+                reason=f"OCDS {plan.ocid}",
+            )
+        if count:
+            self.report.moved[kind] += 1
+        return True
+
+    def advance_call(self, plan: ProcessPlan, call: Call) -> None:
+        """A call imported before goes as far as the newer package says, each step on the day it happened."""
+        publicised_on, decided_on = _award_days(plan)
+        days: dict[str, Any] = {
+            Call.State.OPEN: plan.opens_on,
+            Call.State.REVIEW: plan.closes_on,
+            Call.State.AWARDING: publicised_on,
+            Call.State.DECIDED: decided_on,
+            Call.State.CANCELLED: plan.day,
+        }
+        target = self.call_state(plan)
+        if call.state == Call.State.AWARDING and plan.awards and target in (Call.State.OPEN, Call.State.REVIEW):
+            return  # every award cancelled: the list is withdrawn and the call, as here, stays awarding
+        self.move(call, target, plan, "tender.status", K.CALL, days)
+
     # --- a process -------------------------------------------------------------------------------
 
     def process(self, plan: ProcessPlan) -> None:
         """One process in a savepoint: whole, or (breaking a money rule) not at all and reported."""
         created, unchanged = dict(self.report.created), dict(self.report.unchanged)
+        moved = dict(self.report.moved)
         skipped, orgs = len(self.report.unmapped), dict(self.orgs)
         try:
             try:
@@ -170,6 +336,8 @@ class _Importer:
             self.report.created.update(created)
             self.report.unchanged.clear()
             self.report.unchanged.update(unchanged)
+            self.report.moved.clear()
+            self.report.moved.update(moved)
             del self.report.unmapped[skipped:]
             self.orgs = orgs
             self.report.skip(
@@ -182,6 +350,13 @@ class _Importer:
 
     def import_process(self, plan: ProcessPlan) -> None:
         call = self.linked(Call, plan.ocid, K.CALL, plan.ocid)
+        existed = call is not None
+        if call is None and (
+            plan.ocid.startswith(selectors.ocid_prefix() + "-") or selectors.call_for(plan.ocid) is not None
+        ):
+            # Our own export (or a call of ours under that name): importing it would make a second call.
+            raise _Refused("ocid", _("this process was published by this platform: it is already here"))
+        _check_chronology(plan)
         if call is None:
             call = self.new_call(plan)
             if call is None:
@@ -190,6 +365,8 @@ class _Importer:
             self.report.unchanged[K.CALL] += 1
         applications = self.bids(plan, call)
         awards = self.awards(plan, call, applications)
+        if existed:
+            self.advance_call(plan, call)
         for contract_plan in plan.contracts:
             self.contract(plan, call, contract_plan, awards)
 
@@ -301,26 +478,37 @@ class _Importer:
     def bids(self, plan: ProcessPlan, call: Call) -> dict[str, Application]:
         applications: dict[str, Application] = {}
         awarded = {a.bid_id: a for a in plan.awards if a.bid_id}
+        decided = self.call_state(plan) == Call.State.DECIDED
         for index, bid in enumerate(plan.bids):
             where = f"bids.details[{index}]"
+            award = awarded.get(bid.id)
+            state = BID_STATES.get(bid.status, Application.State.SUBMITTED)
+            if state == Application.State.ELIGIBLE and decided:
+                state = (
+                    Application.State.AWARDED if award and award.status == "active" else Application.State.NOT_AWARDED
+                )
             existing = self.linked(Application, plan.ocid, K.BID, bid.id)
             if existing is not None:
                 applications[bid.id] = existing
                 self.report.unchanged[K.BID] += 1
+                _publicised, decided_on = _award_days(plan)
+                days: dict[str, Any] = {
+                    Application.State.ELIGIBLE: plan.closes_on,
+                    Application.State.INELIGIBLE: plan.closes_on,
+                    Application.State.AWARDED: award.day if award and award.day else decided_on,
+                    Application.State.NOT_AWARDED: decided_on,
+                }
+                self.move(existing, state, plan, where, K.BID, days)
                 continue
             if bid.status == "invited":
                 self.report.skip(plan.ocid, where, _("an invitation to bid is not an application"))
                 continue
-            award = awarded.get(bid.id)
             amount = bid.amount if bid.amount is not None else (award.amount if award else None)
             if amount is None:
                 self.report.skip(plan.ocid, where, _("a bid without a value in CNY"))
                 continue
-            state = BID_STATES.get(bid.status, Application.State.SUBMITTED)
-            if state == Application.State.ELIGIBLE and call.state == Call.State.DECIDED:
-                state = (
-                    Application.State.AWARDED if award and award.status == "active" else Application.State.NOT_AWARDED
-                )
+            if amount <= 0:
+                raise _Refused(where, _("a bid must ask for a positive amount"))
             made = self.application(plan, call, bid.id, bid.tenderers, amount, state, bid.submitted_at, award, where)
             if made is not None:
                 applications[bid.id] = made
@@ -377,28 +565,34 @@ class _Importer:
         awards: dict[str, Award] = {}
         if not plan.awards:
             return awards
-        days = [a.day for a in plan.awards if a.day]
-        publicised_on = min(days) if days else plan.day
-        decided_on = max(days) if days else plan.day
+        publicised_on, decided_on = _award_days(plan)
         award_list = self.linked(AwardList, plan.ocid, K.AWARD_LIST, plan.ocid)
         if award_list is None:
             award_list = AwardList.objects.create(call=call, rule=call.award_rule)
             self.created(award_list, "award_list.imported", plan, {"call": call.pk})
             self.link(award_list, plan.ocid, K.AWARD_LIST, plan.ocid)
         outcomes: list[tuple[Award, str, Any]] = []
+        moving: dict[int, str] = {}  # awards imported before that this package moves on, and where
         for index, award_plan in enumerate(plan.awards):
             where = f"awards[{index}]"
+            state = AWARD_STATES.get(award_plan.status, Award.State.REVOKED)
             existing = self.linked(Award, plan.ocid, K.AWARD, award_plan.id)
             if existing is not None:
                 awards[award_plan.id] = existing
                 self.report.unchanged[K.AWARD] += 1
+                if existing.state != state:
+                    # Imported pending before, now active or cancelled: moved on below, like a new one.
+                    if _forward_path(Award, existing.state, state) is None:
+                        self.move(existing, state, plan, where, K.AWARD)  # reports the backward move
+                    else:
+                        outcomes.append((existing, state, award_plan.day))
+                        moving[existing.pk] = where
                 continue
             if award_plan.amount is None:
                 self.report.skip(plan.ocid, where, _("an award without a value in CNY"))
                 continue
             if award_plan.amount <= 0:
                 raise _Refused(where, _("an award must be positive"))
-            state = AWARD_STATES.get(award_plan.status, Award.State.REVOKED)
             application = applications.get(award_plan.bid_id or "")
             if application is None:
                 # No bid to refer to (the bids extension is not used): the supplier's application is implied.
@@ -416,6 +610,12 @@ class _Importer:
                 )
                 if application is None:
                     continue
+            if award_plan.amount > application.requested:
+                raise _Refused(
+                    where,
+                    _("the award %(a)s is more than its bid asked for (%(r)s)")
+                    % {"a": award_plan.amount, "r": application.requested},
+                )
             if AwardList.objects.filter(pk=award_list.pk, awards__application=application).exists():
                 self.report.skip(plan.ocid, where, _("the application already has an award in this process"))
                 continue
@@ -449,6 +649,15 @@ class _Importer:
         for award, outcome, day in outcomes:
             if outcome != Award.State.PROPOSED:
                 transition(award, outcome, actor=self.actor, on=day or decided_on, reason=f"OCDS {plan.ocid}")
+                if award.pk in moving:
+                    # Its application follows, if its bid did not already take it there.
+                    self.report.moved[K.AWARD] += 1
+                    application = Application.objects.get(pk=award.application_id)
+                    wanted = Application.State.AWARDED if outcome == Award.State.CONFIRMED else None
+                    if wanted is None and application.state == Application.State.AWARDED:
+                        wanted = Application.State.NOT_AWARDED
+                    if wanted is not None:
+                        self.move(application, wanted, plan, moving[award.pk], K.BID, {wanted: day or decided_on})
         states = {a.state for a in award_list.awards.all()}
         if Award.State.CONFIRMED in states and award_list.state == AwardList.State.PUBLICITY:
             transition(
@@ -476,6 +685,7 @@ class _Importer:
                 return
         else:
             self.report.unchanged[K.CONTRACT] += 1
+            self.sign_and_meet(plan, contract, c, where, moved=True)
         self.payments(plan, contract, c, where)
 
     def new_contract(
@@ -496,7 +706,6 @@ class _Importer:
         application = award.application
         starts_on = c.starts_on or c.signed_on or plan.day
         ends_on = c.ends_on if c.ends_on and c.ends_on > starts_on else add_months(starts_on, 12) - timedelta(days=1)
-        ended = c.status in ("terminated", "cancelled")
         contract = Contract.objects.create(
             award=award,
             number=self.unique(Contract, "number", c.id, f"{plan.ocid}\x1f{c.id}"),
@@ -509,19 +718,13 @@ class _Importer:
             ends_on=ends_on,
         )
         contract.communities.set(application.communities.all())
-        by_code = {m.code: m for m in c.milestones}
-        ordered = [m for m in c.milestones if m.code not in MILESTONE_KINDS]
         due = milestone_due_dates(starts_on, ends_on)
         amounts = funding_services.tranche_amounts(call.program, amount)
         percents = [Decimal(p) for p in call.program.tranche_percents]
-        met: list[tuple[Milestone, Any]] = []
-        for position, kind in enumerate(MILESTONE_KINDS):
-            given = by_code.get(kind) or (ordered.pop(0) if ordered else None)
-            met_on = given.met_on if given else None
+        for position, (kind, given) in enumerate(_given_milestones(c)):
             milestone = Milestone.objects.create(
                 contract=contract, kind=kind, due_on=(given.due_on if given and given.due_on else due[position])
             )
-            met.append((milestone, met_on))
             Tranche.objects.create(
                 contract=contract,
                 milestone=milestone,
@@ -532,28 +735,45 @@ class _Importer:
             )
         self.created(contract, "contract.imported", plan, {"amount": amount, "award": award.pk, "status": c.status})
         self.link(contract, plan.ocid, K.CONTRACT, c.id)
-        reason = f"OCDS {plan.ocid}"
+        self.sign_and_meet(plan, contract, c, where, moved=False)
+        return contract
+
+    def sign_and_meet(
+        self, plan: ProcessPlan, contract: Contract, c: mapping.ContractPlan, where: str, *, moved: bool
+    ) -> None:
+        """The contract signed and its milestones accepted as the process says, on their days: a new contract
+        from its first state, one imported before from where it stands (`moved`: counted as moved on)."""
+        ended = c.status in ("terminated", "cancelled")
         if c.status == "active" or (ended and c.signed_on):
-            transition(
-                contract,
-                Contract.State.ACTIVE,
-                actor=self.actor,
-                fields={"signed_on": c.signed_on},
-                on=c.signed_on,
-                reason=reason,
-            )
-        for milestone, met_on in met:
-            if met_on:
-                transition(milestone, Milestone.State.SUBMITTED, actor=self.actor, on=met_on, reason=reason)
+            if contract.state == Contract.State.DRAFT:
                 transition(
+                    contract,
+                    Contract.State.ACTIVE,
+                    actor=self.actor,
+                    fields={"signed_on": c.signed_on},
+                    on=c.signed_on,
+                    reason=f"OCDS {plan.ocid}",
+                )
+                if moved:
+                    self.report.moved[K.CONTRACT] += 1
+        elif contract.state != Contract.State.DRAFT and c.status == "pending":
+            self.move(contract, Contract.State.DRAFT, plan, where, K.CONTRACT)  # reports the backward move
+        milestones = {m.kind: m for m in contract.milestones.all()}
+        for kind, given in _given_milestones(c):
+            milestone = milestones.get(kind)
+            if milestone is None or given is None or given.met_on is None:
+                continue
+            if milestone.state != Milestone.State.ACCEPTED:
+                self.move(
                     milestone,
                     Milestone.State.ACCEPTED,
-                    actor=self.actor,
-                    fields={"accepted_on": met_on},
-                    on=met_on,
-                    reason=reason,
+                    plan,
+                    f"{where}.milestones[{given.id}]",
+                    "milestone",
+                    {Milestone.State.SUBMITTED: given.met_on, Milestone.State.ACCEPTED: given.met_on},
+                    {Milestone.State.ACCEPTED: {"accepted_on": given.met_on}},
+                    count=moved,
                 )
-        return contract
 
     def payments(self, plan: ProcessPlan, contract: Contract, c: mapping.ContractPlan, where: str) -> None:
         scope = f"{plan.ocid}/{c.id}"
