@@ -371,24 +371,32 @@ def test_the_command_imports_reports_and_refuses(staff: Any, tmp_path: Any, caps
 # --- a process of ours, impossible dates, bids, numbers JSON does not have, parties without a code -----
 
 
-def test_our_own_export_is_not_imported_again(staff: Any) -> None:
+def test_a_process_naming_a_call_already_here_is_not_imported_again(staff: Any) -> None:
+    from grassroots.disclosure.selectors import ocid_prefix
+
+    services.import_package(staff, as_bytes(package()))  # a call now has the reference "T-1"
+    reference = Call.objects.get().reference
+    for ocid in (f"{ocid_prefix()}-{reference}", reference):  # our ocid of it, or its reference
+        named = breaking(lambda d: None, "x")
+        for release in named["releases"]:
+            release["ocid"] = ocid
+        report = services.import_package(staff, as_bytes(named))
+        assert report.processes == [] and Call.objects.count() == 1
+        [refusal] = report.unmapped
+        assert "published by this platform" in refusal.reason and "nothing of this process" in refusal.reason
+    again = services.import_package(staff, as_bytes(package()))  # the imported process itself is found, as ever
+    assert again.processes == [OCID] and sum(again.created.values()) == 0
+
+
+def test_our_prefix_into_a_database_without_that_call_is_imported(staff: Any) -> None:
+    """A round trip into an empty database, or a restore: nothing here is doubled, so it is imported."""
     from grassroots.disclosure.selectors import ocid_prefix
 
     ours = package()
     for release in ours["releases"]:
-        release["ocid"] = f"{ocid_prefix()}-T-1"
+        release["ocid"] = f"{ocid_prefix()}-T-9"
     report = services.import_package(staff, as_bytes(ours))
-    assert report.processes == [] and not Call.objects.exists()
-    [refusal] = report.unmapped
-    assert "published by this platform" in refusal.reason and "nothing of this process" in refusal.reason
-
-    services.import_package(staff, as_bytes(package()))  # a call now has the reference "T-1" ...
-    named = breaking(lambda d: None, "x")
-    for release in named["releases"]:
-        release["ocid"] = Call.objects.get().reference  # ... and a process naming it by its reference is refused
-    assert services.import_package(staff, as_bytes(named)).processes == [] and Call.objects.count() == 1
-    again = services.import_package(staff, as_bytes(package()))  # the imported process itself is found, as ever
-    assert again.processes == [OCID] and sum(again.created.values()) == 0
+    assert report.processes == [f"{ocid_prefix()}-T-9"] and Call.objects.count() == 1
 
 
 def set_date(path: tuple[Any, ...], key: str, day: str) -> Any:
