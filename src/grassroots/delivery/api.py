@@ -3,7 +3,6 @@ permission is `services`' own: the agency's staff record services, its managers 
 
 # No `from __future__ import annotations`: django-ninja reads the operations' annotations at import time.
 from datetime import date
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
@@ -15,7 +14,19 @@ from ninja.responses import Status
 from grassroots.api import lookups
 from grassroots.api import selectors as api_selectors
 from grassroots.api.auth import actor, token_auth
-from grassroots.api.schemas import WRITE_ERRORS, BodyId, Id, LongText, Measure, Money, MoneyIn, Text40, Text60, Text200
+from grassroots.api.schemas import (
+    WRITE_ERRORS,
+    BodyId,
+    HoursIn,
+    Id,
+    LongText,
+    Measure,
+    Money,
+    MoneyIn,
+    Text40,
+    Text60,
+    Text200,
+)
 from grassroots.contracts.models import Contract, ContractLine
 from grassroots.orgs.models import Person
 
@@ -24,7 +35,6 @@ from . import services
 router = Router(tags=["delivery"], auth=token_auth)
 
 Count = Annotated[int, Field(0, ge=0, le=1_000_000)]
-Hours = Annotated[Decimal, Field(Decimal(0), ge=0, le=999_999, max_digits=8, decimal_places=2)]
 
 
 class ServiceRecordIn(Schema):
@@ -34,9 +44,9 @@ class ServiceRecordIn(Schema):
     social_workers: list[BodyId] = Field(..., min_length=1, max_length=50, description="The agency's social workers.")
     beneficiaries: Count = 0
     beneficiary_codes: list[Text40] = Field([], max_length=1000, description="Anonymised codes, never names or IDs.")
-    service_hours: Hours = Decimal(0)
+    service_hours: HoursIn = "0"
     volunteers: Count = 0
-    volunteer_hours: Hours = Decimal(0)
+    volunteer_hours: HoursIn = "0"
     resident_participants: Count = 0
     location: Text200 = ""
     notes: LongText = ""
