@@ -11,7 +11,7 @@ from pydantic import TypeAdapter
 
 from grassroots.api.schemas import Measure
 from grassroots.contracts.models import ContractLine
-from grassroots.delivery.models import ServiceRecord
+from grassroots.delivery.models import Expenditure, ServiceRecord
 from tests import world as w
 
 from .conftest import Stage, client_for
@@ -65,7 +65,7 @@ def test_hours_at_the_cap_are_recorded_and_written_back_as_given(stage: Stage, w
     )
     assert response.status_code == 201, response.content
     body = response.json()
-    assert (body["service_hours"], body["volunteer_hours"]) == ("9999.99", "100")
+    assert (body["service_hours"], body["volunteer_hours"]) == ("9999.99", "100.00")
     record = ServiceRecord.objects.get(pk=body["id"])
     assert record.service_hours == Decimal("9999.99")
 
@@ -80,3 +80,94 @@ def test_the_document_declares_the_hours_pattern(stage: Stage) -> None:
 
 def _line(stage: Stage) -> ContractLine:
     return ContractLine.objects.filter(contract_id=stage.contract, head="activities").get()
+
+
+def _expenditure(stage: Stage, **fields: Any) -> dict[str, Any]:
+    return {
+        "line": _line(stage).pk,
+        "spent_on": "2025-05-11",
+        "amount": "1200.50",
+        "description": "讲座物料",
+        "receipt": "R-9",
+        **fields,
+    }
+
+
+def _post(client: Any, path: str, body: dict[str, Any], key: str | None) -> Any:
+    headers = {"Idempotency-Key": key} if key is not None else {}
+    return client.post(path, body, "application/json", headers=headers)
+
+
+def test_an_expenditure_sent_again_with_its_key_is_booked_once(stage: Stage, world: w.World) -> None:
+    client = client_for(world.managers[1])
+    path = f"/api/contracts/{stage.contract}/expenditures"
+    first = _post(client, path, _expenditure(stage), "retry-7f3a")
+    assert first.status_code == 201, first.content
+    before = w.fingerprint()
+    # The answer was lost; the client sends the same request again (the amount written another way).
+    again = _post(client, path, _expenditure(stage, amount="1200.5"), "retry-7f3a")
+    assert again.status_code == 200 and again.json() == first.json()
+    assert w.fingerprint() == before
+    assert Expenditure.objects.filter(contract_id=stage.contract, amount=Decimal("1200.50")).count() == 1
+    # Another key is another expenditure.
+    assert _post(client, path, _expenditure(stage), "retry-7f3b").status_code == 201
+    assert Expenditure.objects.filter(contract_id=stage.contract, amount=Decimal("1200.50")).count() == 2
+
+
+def test_a_key_sent_with_another_body_is_a_409_and_books_nothing(stage: Stage, world: w.World) -> None:
+    client = client_for(world.managers[1])
+    path = f"/api/contracts/{stage.contract}/expenditures"
+    assert _post(client, path, _expenditure(stage), "k-1").status_code == 201
+    before = w.fingerprint()
+    response = _post(client, path, _expenditure(stage, amount="99.00"), "k-1")
+    body = error_body(response, 409, "conflict")
+    assert body["errors"][0]["loc"] == ["header", "Idempotency-Key"]
+    assert "already used for a different request" in body["detail"]
+    assert w.fingerprint() == before
+
+
+def test_without_a_key_each_request_books(stage: Stage, world: w.World) -> None:
+    client = client_for(world.managers[1])
+    path = f"/api/contracts/{stage.contract}/expenditures"
+    assert _post(client, path, _expenditure(stage), None).status_code == 201
+    assert _post(client, path, _expenditure(stage), None).status_code == 201
+    assert Expenditure.objects.filter(contract_id=stage.contract, amount=Decimal("1200.50")).count() == 2
+
+
+@pytest.mark.parametrize("key", ["", "k" * 81, "a\x00b"])
+def test_a_key_out_of_bounds_is_a_422(stage: Stage, world: w.World, key: str) -> None:
+    client = client_for(world.managers[1])
+    before = w.fingerprint()
+    response = client.post(
+        f"/api/contracts/{stage.contract}/expenditures",
+        _expenditure(stage),
+        "application/json",
+        headers={"Idempotency-Key": key},
+    )
+    error_body(response, 422, "invalid")
+    assert w.fingerprint() == before
+
+
+def test_a_service_record_sent_again_with_its_key_is_written_once(stage: Stage, world: w.World) -> None:
+    client = client_for(world.social_workers[1][0].user)
+    path = f"/api/contracts/{stage.contract}/service-records"
+    first = _post(client, path, _record(world, service_hours="2.5"), "rec-1")
+    assert first.status_code == 201, first.content
+    before = w.fingerprint()
+    again = _post(client, path, _record(world, service_hours="2.50"), "rec-1")
+    assert again.status_code == 200 and again.json() == first.json()
+    assert w.fingerprint() == before
+    response = _post(client, path, _record(world, title="另一场讲座"), "rec-1")
+    error_body(response, 409, "conflict")
+    assert ServiceRecord.objects.filter(contract_id=stage.contract, idempotency_key="rec-1").count() == 1
+
+
+def test_the_document_declares_the_idempotency_key_header(stage: Stage) -> None:
+    from django.test import Client
+
+    document = Client().get("/api/openapi.json").json()
+    for path in ("/api/contracts/{id}/expenditures", "/api/contracts/{id}/service-records"):
+        operation = document["paths"][path]["post"]
+        [header] = [p for p in operation["parameters"] if p["in"] == "header"]
+        assert header["name"] == "Idempotency-Key" and not header.get("required", False)
+        assert {"200", "201", "409"} <= set(operation["responses"])

@@ -158,9 +158,7 @@ def build_web_world() -> WebWorld:
     envelope = funding_services.allocate_envelope(dept_officer, program=program, street=street, amount="600000")
     w.text["program"] = "2025年社区公益服务项目"
 
-    def make_call(
-        title: str, title_en: str, funds: str, category: Any, opens: date, closes: date | None = None
-    ) -> Call:
+    def make_call(title: str, title_en: str, funds: str, category: Any, opens: date) -> Call:
         return funding_services.create_call(
             street_officer,
             program=program,
@@ -169,7 +167,7 @@ def build_web_world() -> WebWorld:
             title_en=title_en,
             funds=funds,
             opens_on=opens,
-            closes_on=closes or date(opens.year, opens.month, 28),
+            closes_on=date(opens.year, opens.month, 28),
             categories=[category],
             criteria=CRITERIA,
             reviewers_per_application=1,
@@ -254,10 +252,7 @@ def build_web_world() -> WebWorld:
     )
 
     # The open call: A has a submitted application and a draft, B a submitted one.
-    # It stays open until well after today, so the pages can write and hand in applications to it.
-    open_call = make_call(
-        "S街道青少年成长项目", "S Street youth growth", "150000", youth, date(2025, 6, 1), date(2099, 12, 31)
-    )
+    open_call = make_call("S街道青少年成长项目", "S Street youth growth", "150000", youth, date(2025, 6, 1))
     funding_services.open_call(street_officer, open_call)
 
     def youth_application(manager: Any, agency: Organization, title: str, community: Organization, worker: Person):
@@ -325,3 +320,11 @@ def web_module_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[W
 @pytest.fixture
 def web(web_module_world: WebWorld, db: None) -> WebWorld:
     return web_module_world
+
+
+@pytest.fixture
+def taking_applications(web: WebWorld) -> WebWorld:
+    """The open call still takes applications today: its closing day moves past today for this test only (the
+    world's call closed on 28 June 2025, and a call takes nothing after its closing day)."""
+    Call.objects.filter(pk=web.pk["open_call"]).update(closes_on=date(2099, 12, 31))
+    return web
