@@ -94,7 +94,7 @@ def _expenditure(stage: Stage, **fields: Any) -> dict[str, Any]:
 
 
 def _post(client: Any, path: str, body: dict[str, Any], key: str | None) -> Any:
-    headers = {"Idempotency-Key": key} if key is not None else {}
+    headers = {"Accept-Language": "en", **({"Idempotency-Key": key} if key is not None else {})}
     return client.post(path, body, "application/json", headers=headers)
 
 
