@@ -42,6 +42,9 @@ FY = 2025
 DIVISION = "350102"  # the administrative division of the fictional W City district
 CALL_OPENS = date(2025, 2, 1)
 CALL_CLOSES = date(2025, 2, 28)
+DRAFTED_ON = date(2025, 2, 10)  # the world's applications are written and handed in while the call is open
+SUBMITTED_ON = date(2025, 2, 20)
+OPEN_UNTIL = date(2099, 12, 31)  # the closing day of a call the pages and the API still apply to today
 REVIEW_DAY = date(2025, 3, 3)
 PUBLICITY_START = date(2025, 3, 10)  # a Monday; five working days end on 17 March
 DECISION_DAY = date(2025, 3, 17)
@@ -261,6 +264,8 @@ def open_street_call(
     funds: str = "300000.00",
     street: Organization | None = None,
     categories: Sequence[str] = ("elderly", "youth", "disability"),
+    opens_on: date = CALL_OPENS,
+    closes_on: date = CALL_CLOSES,
     **kwargs: Any,
 ) -> Call:
     """The street takes an envelope of the program and opens a call on it."""
@@ -272,8 +277,8 @@ def open_street_call(
         envelope=env,
         title=f"{street.name}{FY}年服务项目申报指南",
         funds=funds,
-        opens_on=CALL_OPENS,
-        closes_on=CALL_CLOSES,
+        opens_on=opens_on,
+        closes_on=closes_on,
         categories=[world.categories[c] for c in categories],
         criteria=CRITERIA,
         **kwargs,
@@ -320,8 +325,10 @@ def draft_application(
     matching: str | None = None,
     needs: Iterable[Any] = (),
     title: str | None = None,
+    on: date = DRAFTED_ON,
 ) -> Application:
-    """A joint application by agency `agency` requesting exactly `requested` (matching funds come on top)."""
+    """A joint application by agency `agency` requesting exactly `requested` (matching funds come on top),
+    written `on` that day (within the world's call dates)."""
     org = world.agencies[agency]
     workers = world.social_workers[agency]
     matching_funds = [{"source": "community", "provider": "社区共建", "amount": matching}] if matching else []
@@ -341,12 +348,13 @@ def draft_application(
         budget_lines=budget_lines(total, management_share),
         matching_funds=matching_funds,
         needs=needs,
+        on=on,
     )
 
 
-def submitted_application(world: World, call: Call, **kwargs: Any) -> Application:
+def submitted_application(world: World, call: Call, *, submitted_on: date = SUBMITTED_ON, **kwargs: Any) -> Application:
     application = draft_application(world, call, **kwargs)
-    return application_services.submit(world.manager_of(application.lead_agency), application)
+    return application_services.submit(world.manager_of(application.lead_agency), application, on=submitted_on)
 
 
 def score_everything(world: World, call: Call, scores: dict[int, str]) -> None:

@@ -41,8 +41,14 @@ def stage_keys(module_world: w.World, django_db_blocker: Any) -> Iterator[Stage]
             world = w.reload(module_world)
             program = w.open_program(world)
             contract = w.funded_contract(world, program=program)
+            # Open until well after today: the API writes and hands in applications to it today.
             open_call = w.open_street_call(
-                world, program, street=world.other_street, envelope="200000.00", funds="150000.00"
+                world,
+                program,
+                street=world.other_street,
+                envelope="200000.00",
+                funds="150000.00",
+                closes_on=w.OPEN_UNTIL,
             )
             draft = w.draft_application(world, open_call, agency=0, communities=[world.communities[2]])
             review_call = w.open_direct_call(world, program, reviewers_per_application=1)

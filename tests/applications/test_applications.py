@@ -34,7 +34,7 @@ def test_the_request_is_the_budget_less_the_matching_funds(world: w.World, call:
 def test_submitting_twice_is_an_illegal_transition(world: w.World, call: Call) -> None:
     application = w.submitted_application(world, call)
     with w.refused(IllegalTransition, match="cannot go from “Submitted” to “Submitted”"):
-        application_services.submit(world.managers[0], application)
+        application_services.submit(world.managers[0], application, on=w.SUBMITTED_ON)
 
 
 def test_a_submission_needs_a_certified_social_worker(world: w.World, call: Call) -> None:
@@ -42,6 +42,7 @@ def test_a_submission_needs_a_certified_social_worker(world: w.World, call: Call
     uncertified = world.social_workers[0][2]
     application = application_services.create_draft(
         world.managers[0],
+        on=w.DRAFTED_ON,
         call=call,
         lead_agency=agency,
         title="没有持证社工的项目",
@@ -52,13 +53,13 @@ def test_a_submission_needs_a_certified_social_worker(world: w.World, call: Call
         budget_lines=w.budget_lines(Decimal("10000.00")),
     )
     with w.refused(RuleViolation, match="must hold a social-work certificate"):
-        application_services.submit(world.managers[0], application)
+        application_services.submit(world.managers[0], application, on=w.SUBMITTED_ON)
 
 
 def test_a_submission_needs_a_partner_community(world: w.World, call: Call) -> None:
     application = w.draft_application(world, call, communities=[])
     with w.refused(RuleViolation, match="partner community"):
-        application_services.submit(world.managers[0], application)
+        application_services.submit(world.managers[0], application, on=w.SUBMITTED_ON)
 
 
 def test_the_partner_communities_lie_in_the_calls_area(world: w.World, call: Call) -> None:
@@ -71,6 +72,7 @@ def test_the_team_are_the_agencys_social_workers(world: w.World, call: Call) -> 
     with w.refused(RuleViolation, match="is not a social worker of"):
         application_services.create_draft(
             world.managers[0],
+            on=w.DRAFTED_ON,
             call=call,
             lead_agency=world.agencies[0],
             title="借来的社工",
@@ -96,6 +98,7 @@ def test_budget_lines_are_checked(world: w.World, call: Call, line: dict[str, ob
     with w.refused(error, match=match):
         application_services.create_draft(
             world.managers[0],
+            on=w.DRAFTED_ON,
             call=call,
             lead_agency=world.agencies[0],
             title="预算有误",
@@ -111,6 +114,7 @@ def test_matching_funds_cannot_cover_the_whole_budget(world: w.World, call: Call
     with w.refused(RuleViolation, match="nothing is requested"):
         application_services.create_draft(
             world.managers[0],
+            on=w.DRAFTED_ON,
             call=call,
             lead_agency=world.agencies[0],
             title="全部自筹",
@@ -132,7 +136,7 @@ def test_no_application_to_a_call_that_is_not_open(world: w.World) -> None:
     with w.refused(RuleViolation, match="not open for applications"):
         w.draft_application(world, call)
     with w.refused(RuleViolation, match="closed"):
-        application_services.submit(world.managers[1], draft)
+        application_services.submit(world.managers[1], draft, on=w.SUBMITTED_ON)
 
 
 def test_a_call_only_funds_its_categories(world: w.World) -> None:
@@ -145,6 +149,7 @@ def test_the_term_is_within_the_programs_limit(world: w.World, call: Call) -> No
     with w.refused(RuleViolation, match="between 1 and 12 months"):
         application_services.create_draft(
             world.managers[0],
+            on=w.DRAFTED_ON,
             call=call,
             lead_agency=world.agencies[0],
             title="太长",
@@ -164,13 +169,14 @@ def test_withdrawing_is_final(world: w.World, call: Call) -> None:
     with w.refused(IllegalTransition):
         application_services.withdraw(world.managers[0], application)
     with w.refused(IllegalTransition):
-        application_services.submit(world.managers[0], application)
+        application_services.submit(world.managers[0], application, on=w.SUBMITTED_ON)
 
 
 def test_an_application_needs_a_budget_line(world: w.World, call: Call) -> None:
     with w.refused(RuleViolation, match="Add at least one budget line"):
         application_services.create_draft(
             world.managers[0],
+            on=w.DRAFTED_ON,
             call=call,
             lead_agency=world.agencies[0],
             title="没有预算",

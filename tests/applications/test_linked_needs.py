@@ -146,7 +146,7 @@ def test_needs_are_linked_only_on_a_draft(world: w.World, call: Call) -> None:
     # Not even through a copy loaded while it was still a draft.
     draft = w.draft_application(world, call, title="第二份申报")
     stale = Application.objects.get(pk=draft.pk)
-    application_services.submit(world.managers[0], draft)
+    application_services.submit(world.managers[0], draft, on=w.SUBMITTED_ON)
     with w.refused(RuleViolation, match="Only a draft application is changed"):
         application_services.link_needs(world.managers[0], stale, [need])
 

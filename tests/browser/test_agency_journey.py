@@ -39,7 +39,8 @@ def site(live_server: Any) -> Site:
     for user in (world.managers[1], world.social_workers[1][0].user):
         user.set_password(PASSWORD)
         user.save()
-    call = w.open_street_call(world, w.open_program(world), reviewers_per_application=1)
+    # Still taking applications today: the manager writes and submits one in the browser.
+    call = w.open_street_call(world, w.open_program(world), reviewers_per_application=1, closes_on=w.OPEN_UNTIL)
     return Site(live_server.url, world, call)
 
 

@@ -114,6 +114,7 @@ def create_draft(world: w.World) -> Stage:
     return Stage(
         lambda world, actor: application_services.create_draft(
             actor,
+            on=w.DRAFTED_ON,
             call=Call.objects.get(pk=pk),
             lead_agency=world.agencies[1],
             title="权限测试申报",

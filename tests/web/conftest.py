@@ -35,6 +35,9 @@ from grassroots.review import services as review_services
 from grassroots.review.models import Review
 from tests.world import evaluation_scores
 
+DRAFTED_ON = date(2025, 2, 10)  # the decided call's applications, written and handed in while it was open
+SUBMITTED_ON = date(2025, 2, 20)
+
 PASSWORD = "correct horse battery staple"
 
 
@@ -175,6 +178,7 @@ def build_web_world() -> WebWorld:
     funding_services.open_call(street_officer, decided)
     app_a = application_services.create_draft(
         mgr_a,
+        on=DRAFTED_ON,
         call=decided,
         lead_agency=agency_a,
         title="银龄互助计划",
@@ -188,6 +192,7 @@ def build_web_world() -> WebWorld:
     )
     app_b = application_services.create_draft(
         mgr_b,
+        on=DRAFTED_ON,
         call=decided,
         lead_agency=agency_b,
         title="长者食堂陪伴行动",
@@ -197,8 +202,8 @@ def build_web_world() -> WebWorld:
         indicators=INDICATORS,
         budget_lines=_lines("80000", "62000", "8000"),
     )
-    application_services.submit(mgr_a, app_a)
-    application_services.submit(mgr_b, app_b)
+    application_services.submit(mgr_a, app_a, on=SUBMITTED_ON)
+    application_services.submit(mgr_b, app_b, on=SUBMITTED_ON)
     review_services.start_review(street_officer, decided, today=date(2025, 3, 3))
     expert_user = expert.person.user
     for review in Review.objects.filter(application__call=decided):
@@ -253,6 +258,7 @@ def build_web_world() -> WebWorld:
     def youth_application(manager: Any, agency: Organization, title: str, community: Organization, worker: Person):
         return application_services.create_draft(
             manager,
+            on=date(2025, 6, 5),
             call=open_call,
             lead_agency=agency,
             title=title,
@@ -264,10 +270,10 @@ def build_web_world() -> WebWorld:
         )
 
     a_submitted = youth_application(mgr_a, agency_a, "四点半课堂", c1, sw_a)
-    application_services.submit(mgr_a, a_submitted)
+    application_services.submit(mgr_a, a_submitted, on=date(2025, 6, 15))
     a_draft = youth_application(mgr_a, agency_a, "暑期成长营草稿", c1, sw_a)
     b_submitted = youth_application(mgr_b, agency_b, "青春同行计划", c2, sw_b)
-    application_services.submit(mgr_b, b_submitted)
+    application_services.submit(mgr_b, b_submitted, on=date(2025, 6, 15))
     w.pk.update(open_call=open_call.pk, app_a_open=a_submitted.pk, app_a_draft=a_draft.pk, app_b_open=b_submitted.pk)
     w.text.update(
         open_call="S街道青少年成长项目",
@@ -314,3 +320,11 @@ def web_module_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[W
 @pytest.fixture
 def web(web_module_world: WebWorld, db: None) -> WebWorld:
     return web_module_world
+
+
+@pytest.fixture
+def taking_applications(web: WebWorld) -> WebWorld:
+    """The open call still takes applications today: its closing day moves past today for this test only (the
+    world's call closed on 28 June 2025, and a call takes nothing after its closing day)."""
+    Call.objects.filter(pk=web.pk["open_call"]).update(closes_on=date(2099, 12, 31))
+    return web

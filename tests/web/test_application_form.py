@@ -28,7 +28,7 @@ from tests.world import fingerprint
 
 from .conftest import WebWorld
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("taking_applications")]
 
 #: Who is who in the permission matrices.
 ROLES = ["mgr_a", "sw_a", "mgr_b", "street", "dept", "cw1", "resident", "evaluator", "nobody", "staff"]

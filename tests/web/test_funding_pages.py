@@ -720,7 +720,15 @@ def test_the_street_opens_closes_and_the_review_starts(world: w.World, place: di
     assert call.state == Call.State.OPEN
     assert IndicatorSystem.objects.get(program_id=place["program"]).frozen_on is not None
     assert "The call is open for applications." in text_of(client.get(response["Location"]))
-    w.submitted_application(world, call, agency=1, requested="40000.00", category="disability")
+    w.submitted_application(
+        world,
+        call,
+        agency=1,
+        requested="40000.00",
+        category="disability",
+        on=call.opens_on,
+        submitted_on=call.closes_on,
+    )
     response = client.post(url("call-state", place["draft_call"]), {"action": "close"})
     assert response.status_code == 302, errors_in(response)
     call.refresh_from_db()

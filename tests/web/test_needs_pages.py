@@ -656,6 +656,7 @@ def test_the_manager_links_needs_to_a_draft(web: WebWorld, place: dict[str, int]
     assert not Application.objects.get(pk=draft).needs.exists()  # unticking every box unlinks them
 
 
+@pytest.mark.usefixtures("taking_applications")
 def test_reviewers_see_the_linked_needs_and_their_community(web: WebWorld, place: dict[str, int]) -> None:
     draft = Application.objects.get(pk=web.pk["app_a_draft"])
     application_services.link_needs(web.user("mgr_a"), draft, Need.objects.filter(pk=place["lighting"]))

@@ -22,10 +22,19 @@ Money = Annotated[
 #: so no amount ever passes through a float.
 MoneyIn = Annotated[str, StringConstraints(pattern=r"^\d{1,12}(\.\d{1,2})?$"), Field(examples=["12345.60"])]
 
-#: A measure (hours, a target) as the API writes it: a decimal string.
+#: Hours of one service record as the API reads them: a decimal string of at most 4 integer digits and 2 places
+#: (0 to 9999.99). No JSON number, exponent, NaN or Infinity gets through.
+HoursIn = Annotated[
+    str,
+    StringConstraints(pattern=r"^\d{1,4}(\.\d{1,2})?$"),
+    Field(description="Hours, a decimal string from 0 to 9999.99.", examples=["2.5"]),
+]
+
+#: A measure (hours, a target) as the API writes it: a decimal string in positional notation ("100000", never
+#: "1E+5"), so it always fits the pattern it declares.
 Measure = Annotated[
     Decimal,
-    PlainSerializer(lambda d: str(d), return_type=str),
+    PlainSerializer(lambda d: format(d, "f"), return_type=str),
     WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["12.5"]}),
 ]
 

@@ -5,7 +5,7 @@ authentication); every rule and permission is `services`' own, and reading one f
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
@@ -111,7 +111,10 @@ class MatchingFundOut(Schema):
     amount: Money
 
 
-class ApplicationOut(Schema):
+class ApplicationPublicOut(Schema):
+    """An application as anyone who may read it sees it. Its social-worker team is left out: people are never
+    published, so only those concerned with the application (`ApplicationOut`) see who is on it."""
+
     id: int
     reference: str
     call_id: int
@@ -126,7 +129,6 @@ class ApplicationOut(Schema):
     requested: Money
     submitted_at: datetime | None
     communities: list[OrganizationRef]
-    team: list[TeamMemberOut]
     indicators: list[IndicatorOut]
     budget_lines: list[BudgetLineOut]
     matching_funds: list[MatchingFundOut]
@@ -135,10 +137,6 @@ class ApplicationOut(Schema):
     @staticmethod
     def resolve_communities(obj: Application) -> Any:
         return obj.communities.order_by("pk")
-
-    @staticmethod
-    def resolve_team(obj: Application) -> Any:
-        return obj.team.order_by("pk")
 
     @staticmethod
     def resolve_indicators(obj: Application) -> Any:
@@ -155,6 +153,17 @@ class ApplicationOut(Schema):
     @staticmethod
     def resolve_missing(obj: Application) -> list[str]:
         return [str(m) for m in services.completeness(obj)] if obj.state == Application.State.DRAFT else []
+
+
+class ApplicationOut(ApplicationPublicOut):
+    """An application as those concerned with it see it (its agency, partner communities, the offices it was
+    handed in to, its reviewers): with its team."""
+
+    team: list[TeamMemberOut]
+
+    @staticmethod
+    def resolve_team(obj: Application) -> Any:
+        return obj.team.order_by("pk")
 
 
 def _visible(request: HttpRequest, pk: int) -> Application:
@@ -192,11 +201,20 @@ def create_application(request: HttpRequest, data: ApplicationIn) -> Status:
     return Status(201, application)
 
 
-@router.get("/applications/{id}", response={200: ApplicationOut, **WRITE_ERRORS}, summary="An application")
-def get_application(request: HttpRequest, id: Id) -> Application:
+@router.get(
+    "/applications/{id}",
+    response={200: ApplicationOut | ApplicationPublicOut, **WRITE_ERRORS},
+    summary="An application",
+)
+def get_application(request: HttpRequest, id: Id) -> HttpResponse:
     """An application the caller may see: their agency's or community's, one they review, one handed in to their
-    office, or one awarded."""
-    return _visible(request, id)
+    office, or one awarded. Only those concerned with it (not every reader of an awarded one) see its `team`."""
+    application = _visible(request, id)
+    schema = ApplicationOut if selectors.shows_team(actor(request), application) else ApplicationPublicOut
+    from grassroots.api.api import api  # the one NinjaAPI, which mounts this router
+
+    # Serialised here, by the schema chosen: a union left to the response model could pick the fuller one.
+    return api.create_response(request, schema.from_orm(application).model_dump(), status=200)
 
 
 @router.post("/applications/{id}/submit", response={200: ApplicationOut, **WRITE_ERRORS}, summary="Submit")

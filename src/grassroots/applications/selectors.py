@@ -33,11 +33,9 @@ from grassroots.review.models import Review
 from .models import Application, BudgetHead
 
 
-def visible_to(user: Any) -> QuerySet[Application]:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return Application.objects.none()
-    if is_staff(user):
-        return Application.objects.all()
+def _concerned(user: Any) -> Q:
+    """The applications `user` has a part in: their agency's, their community's, one handed in to their office,
+    one they are reviewing (see the module's docstring). For an authenticated user who is not staff."""
     agencies = agencies_staffed_by(user)
     communities = orgs_where(user, Role.COMMUNITY_WORKER, kind=OrgKind.COMMUNITY)
     offices = orgs_where(user, Role.OFFICER)
@@ -47,13 +45,37 @@ def visible_to(user: Any) -> QuerySet[Application]:
         state__in=[Review.State.ASSIGNED, Review.State.SUBMITTED],
         application__call__state=Call.State.REVIEW,
     ).values("application_id")
-    return Application.objects.filter(
+    return (
         Q(lead_agency__in=agencies)
         | Q(pk__in=partnered)
         | ((Q(call__issuer__in=offices) | Q(call__program__department__in=offices)) & ~Q(state=Application.State.DRAFT))
         | Q(pk__in=reviewing)
-        | Q(call__state=Call.State.DECIDED, state=Application.State.AWARDED)
     )
+
+
+def visible_to(user: Any) -> QuerySet[Application]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Application.objects.none()
+    if is_staff(user):
+        return Application.objects.all()
+    return Application.objects.filter(
+        _concerned(user) | Q(call__state=Call.State.DECIDED, state=Application.State.AWARDED)
+    )
+
+
+def concerning(user: Any) -> QuerySet[Application]:
+    """The applications `user` has a part in — `visible_to` less the awarded ones everybody reads. Only these
+    show their social-worker team: people are never published."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Application.objects.none()
+    if is_staff(user):
+        return Application.objects.all()
+    return Application.objects.filter(_concerned(user))
+
+
+def shows_team(user: Any, application: Application) -> bool:
+    """Whether `user` may see who is on the application's team (see `concerning`)."""
+    return concerning(user).filter(pk=application.pk).exists()
 
 
 def _listed(applications: QuerySet[Application]) -> QuerySet[Application]:

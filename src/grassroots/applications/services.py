@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -66,8 +67,12 @@ def create_draft(
     objectives: str = "",
     title_en: str = "",
     term_months: int = 12,
+    on: date | None = None,
 ) -> Application:
-    """A draft joint application. The request is the budget total less the matching funds."""
+    """A draft joint application. The request is the budget total less the matching funds.
+
+    `on` is the day it is written (today unless recording the past): a call takes drafts only between the
+    day it opens and the day it closes."""
     _require_manager(actor, lead_agency)
     if lead_agency.kind != OrgKind.AGENCY:
         raise RuleViolation(_("Only a social-work agency leads an application."))
@@ -83,6 +88,7 @@ def create_draft(
         matching_funds=matching_funds,
         needs=needs,
         term_months=term_months,
+        on=on,
     )
     application = Application.objects.create(
         call=call,
@@ -118,6 +124,7 @@ def update_draft(
     objectives: str = "",
     title_en: str = "",
     term_months: int = 12,
+    on: date | None = None,
 ) -> Application:
     """Rewrite a draft as a whole, under the same checks as `create_draft`; the call and lead agency stay.
 
@@ -140,6 +147,7 @@ def update_draft(
         matching_funds=matching_funds,
         needs=needs,
         term_months=term_months,
+        on=on,
     )
     before = {"requested": application.requested, "title": application.title, "term_months": application.term_months}
     application.title = title
@@ -193,10 +201,12 @@ def _checked_parts(
     matching_funds: Sequence[dict[str, Any]],
     needs: Iterable[Any],
     term_months: int,
+    on: date | None,
 ) -> _Parts:
     """Every check a draft passes before anything is written (creating or rewriting it)."""
     if call.state != Call.State.OPEN:
         raise RuleViolation(_("The call “%(c)s” is not open for applications.") % {"c": call})
+    _require_within_window(call, on)
     if not call.categories.filter(pk=category.pk).exists():
         raise RuleViolation(_("The call does not fund the category %(c)s.") % {"c": category})
     if not title.strip():
@@ -266,6 +276,31 @@ def _checked_parts(
     return _Parts(list(communities), needs, list(team), lines, matching, checked_indicators, requested)
 
 
+def _day(on: date | None) -> date:
+    """The day an application is written or handed in: today, or an earlier day being recorded, never a later one."""
+    today = timezone.localdate()
+    if on is None:
+        return today
+    if on > today:
+        raise RuleViolation(_("%(d)s is still to come: record what has happened.") % {"d": on})
+    return on
+
+
+def _require_within_window(call: Call, on: date | None) -> date:
+    """A call takes applications from the day it opens to the day it closes, both included."""
+    day = _day(on)
+    if day < call.opens_on:
+        raise RuleViolation(
+            _("The call “%(c)s” opens on %(d)s: applications are taken from that day.")
+            % {"c": call, "d": call.opens_on}
+        )
+    if day > call.closes_on:
+        raise RuleViolation(
+            _("The call “%(c)s” closed on %(d)s: applications are no longer taken.") % {"c": call, "d": call.closes_on}
+        )
+    return day
+
+
 def _write_parts(application: Application, parts: _Parts) -> None:
     application.communities.set(parts.communities)
     application.needs.set(parts.needs)
@@ -330,15 +365,28 @@ def completeness(application: Application) -> list[str]:
 
 
 @transaction.atomic
-def submit(actor: Any, application: Application) -> Application:
-    application = Application.objects.select_for_update().get(pk=application.pk)
+def submit(actor: Any, application: Application, *, on: date | None = None) -> Application:
+    """Hand in a complete draft while its call is open and before its deadline.
+
+    `on` is the day it was handed in (today unless recording the past, never a later day); it is checked
+    against the call's dates and becomes `submitted_at` (noon of that day when it is not today).
+    """
+    application = Application.objects.select_for_update().select_related("call").get(pk=application.pk)
     _require_manager(actor, application.lead_agency)
     if application.call.state != Call.State.OPEN:
         raise RuleViolation(_("The call is closed: applications can no longer be submitted."))
+    day = _require_within_window(application.call, on)
     missing = completeness(application)
     if missing:
         raise RuleViolation(missing)
-    transition(application, Application.State.SUBMITTED, actor=actor, fields={"submitted_at": timezone.now()})
+    at = timezone.now() if day == timezone.localdate() else timezone.make_aware(datetime.combine(day, time(12)))
+    transition(
+        application,
+        Application.State.SUBMITTED,
+        actor=actor,
+        fields={"submitted_at": at},
+        on=None if day == timezone.localdate() else day,
+    )
     return application
 
 

@@ -60,9 +60,12 @@ def _application_page(
     manager = acts_for(request.user, application.lead_agency, Role.MANAGER)
     linking = application.state == Application.State.DRAFT and manager
     linked = {n.pk for n in detail["needs"]}
+    shows_team = selectors.shows_team(request.user, application)
     context = {
         "application": application,
         **detail,
+        "team": detail["team"] if shows_team else [],  # people are never published: only those concerned
+        "shows_team": shows_team,
         "call_visible": calls_visible_to(request.user).filter(pk=application.call_id).exists(),
         "shows_scores": selectors.shows_scores(request.user, application),
         "reviews": review.of_application(request.user, application),

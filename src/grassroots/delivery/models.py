@@ -32,6 +32,14 @@ class ServiceRecord(models.Model):
         Person, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    idempotency_key = models.CharField(
+        _("idempotency key"),
+        max_length=80,
+        blank=True,
+        default="",
+        help_text=_("Sent by an API client so that a request sent again writes once (unique per contract)."),
+    )
+    request_digest = models.CharField(_("request digest"), max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-held_on"]
@@ -43,6 +51,13 @@ class ServiceRecord(models.Model):
             models.Index(
                 fields=["contract", "held_on", "volunteer_hours", "resident_participants"],
                 name="servicerecord_contract_day",
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="servicerecord_idempotency_key",
             )
         ]
 
@@ -64,11 +79,26 @@ class Expenditure(models.Model):
     recorded_by = models.ForeignKey(
         Person, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    idempotency_key = models.CharField(
+        _("idempotency key"),
+        max_length=80,
+        blank=True,
+        default="",
+        help_text=_("Sent by an API client so that a request sent again writes once (unique per contract)."),
+    )
+    request_digest = models.CharField(_("request digest"), max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-spent_on"]
         verbose_name = _("expenditure")
         verbose_name_plural = _("expenditures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="expenditure_idempotency_key",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.spent_on} {self.description} {self.amount}"

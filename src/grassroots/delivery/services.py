@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Sequence
 from datetime import date
@@ -10,14 +11,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grassroots.applications.models import ServiceKind
 from grassroots.contracts.models import Contract, ContractLine
 from grassroots.core.audit import record
-from grassroots.core.errors import RuleViolation
+from grassroots.core.errors import RuleViolation, ValidationError
 from grassroots.core.i18n import render_message
 from grassroots.core.money import money, sum_of
 from grassroots.core.permissions import require
@@ -54,7 +55,60 @@ def _non_negative(value: Any, label: str) -> Decimal:
         raise RuleViolation(_("%(f)s must be a number.") % {"f": label}) from None
     if number < 0 or not number.is_finite():
         raise RuleViolation(_("%(f)s cannot be negative.") % {"f": label})
-    return number
+    try:
+        # Two places, as the column keeps it: the record answered now reads as it will when read again.
+        return number.quantize(Decimal("0.01"))
+    except ArithmeticError:
+        raise RuleViolation(_("%(f)s must be a number.") % {"f": label}) from None
+
+
+class KeyReused(RuleViolation):
+    """An idempotency key already wrote a row of this contract from another request (the API's 409)."""
+
+
+#: The longest idempotency key an API client may send.
+KEY_LENGTH = 80
+
+
+def _digest(fields: dict[str, Any]) -> str:
+    """A fingerprint of a write's normalised content: the same request sent again has the same one."""
+    text = json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _checked_key(key: str) -> str:
+    if len(key) > KEY_LENGTH or any(not c.isprintable() for c in key):
+        raise RuleViolation(
+            _("An idempotency key is at most %(n)d printable characters.") % {"n": KEY_LENGTH}, code="invalid_key"
+        )
+    return key
+
+
+def _replay(model: Any, contract: Contract, key: str, digest: str) -> Any:
+    """The row `key` already wrote for `contract`, if any; a key that wrote something else is refused."""
+    if not key:
+        return None
+    existing = model.objects.filter(contract=contract, idempotency_key=key).first()
+    if existing is not None and existing.request_digest != digest:
+        raise KeyReused(
+            _("The idempotency key “%(k)s” was already used for a different request on this contract.") % {"k": key},
+            code="idempotency_key_reused",
+        )
+    return existing
+
+
+def _hours(value: Any) -> str:
+    try:
+        return format(Decimal(str(value)).normalize(), "f")
+    except ArithmeticError:
+        return str(value)
+
+
+def _amount(value: Any) -> str:
+    try:
+        return str(money(value))
+    except (ArithmeticError, ValidationError):
+        return str(value)
 
 
 @transaction.atomic
@@ -74,8 +128,78 @@ def record_service(
     location: str = "",
     notes: str = "",
     beneficiary_codes: Sequence[str] = (),
+    idempotency_key: str = "",
 ) -> ServiceRecord:
+    """Record a service delivered. With an `idempotency_key`, the same request sent again returns the record it
+    wrote instead of a second one (and a different request under that key is refused: `KeyReused`)."""
     _require_agency_staff(actor, contract)
+    key = _checked_key(idempotency_key)
+    digest = _digest(
+        {
+            "kind": kind,
+            "held_on": held_on,
+            "title": title.strip(),
+            "social_workers": sorted(p.pk for p in social_workers),
+            "beneficiaries": beneficiaries,
+            "beneficiary_codes": list(beneficiary_codes),
+            "service_hours": _hours(service_hours),
+            "volunteers": volunteers,
+            "volunteer_hours": _hours(volunteer_hours),
+            "resident_participants": resident_participants,
+            "location": location,
+            "notes": notes,
+        }
+    )
+    existing = _replay(ServiceRecord, contract, key, digest)
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return _record_service(
+                actor,
+                contract,
+                kind=kind,
+                held_on=held_on,
+                title=title,
+                social_workers=social_workers,
+                beneficiaries=beneficiaries,
+                service_hours=service_hours,
+                volunteers=volunteers,
+                volunteer_hours=volunteer_hours,
+                resident_participants=resident_participants,
+                location=location,
+                notes=notes,
+                beneficiary_codes=beneficiary_codes,
+                key=key,
+                digest=digest,
+            )
+    except IntegrityError:
+        # The same key, sent again at the same moment, wrote first.
+        existing = _replay(ServiceRecord, contract, key, digest)
+        if existing is None:
+            raise
+        return existing
+
+
+def _record_service(
+    actor: Any,
+    contract: Contract,
+    *,
+    kind: str,
+    held_on: date,
+    title: str,
+    social_workers: Sequence[Person],
+    beneficiaries: int,
+    service_hours: Any,
+    volunteers: int,
+    volunteer_hours: Any,
+    resident_participants: int,
+    location: str,
+    notes: str,
+    beneficiary_codes: Sequence[str],
+    key: str,
+    digest: str,
+) -> ServiceRecord:
     _require_active(contract, held_on)
     if kind not in ServiceKind.values:
         raise RuleViolation(_("Unknown kind of service: %(k)s") % {"k": kind})
@@ -106,6 +230,8 @@ def record_service(
         location=location,
         notes=notes,
         recorded_by=person_of(actor),
+        idempotency_key=key,
+        request_digest=digest if key else "",
     )
     item.social_workers.set(social_workers)
     record(actor, "service_record.added", item, after={"contract": contract.pk, "kind": kind, "on": held_on})
@@ -152,12 +278,54 @@ def record_expenditure(
     amount: Any,
     description: str,
     receipt: str = "",
+    idempotency_key: str = "",
 ) -> Expenditure:
-    """Book money spent against a budget line; a line is never overspent."""
+    """Book money spent against a budget line; a line is never overspent.
+
+    With an `idempotency_key`, the same request sent again (a retry after a lost answer) returns the expenditure
+    it booked instead of booking the money twice; a different request under that key is refused (`KeyReused`).
+    The line is locked first, so a retry racing its original waits for it and then finds its row.
+    """
     require(
         acts_for(actor, contract.agency, Role.MANAGER),
         _("Only a manager of %(org)s books expenditures.") % {"org": contract.agency.local_name},
     )
+    key = _checked_key(idempotency_key)
+    digest = _digest(
+        {
+            "line": line.pk,
+            "spent_on": spent_on,
+            "amount": _amount(amount),
+            "description": description.strip(),
+            "receipt": receipt,
+        }
+    )
+    if key:
+        ContractLine.objects.select_for_update().get(pk=line.pk)
+        existing = _replay(Expenditure, contract, key, digest)
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            return _book(actor, contract, line, spent_on, amount, description, receipt, key, digest)
+    except IntegrityError:
+        existing = _replay(Expenditure, contract, key, digest) if key else None
+        if existing is None:
+            raise
+        return existing
+
+
+def _book(
+    actor: Any,
+    contract: Contract,
+    line: ContractLine,
+    spent_on: date,
+    amount: Any,
+    description: str,
+    receipt: str,
+    key: str,
+    digest: str,
+) -> Expenditure:
     _require_active(contract, spent_on)
     line = ContractLine.objects.select_for_update().get(pk=line.pk)
     if line.contract_id != contract.pk:
@@ -180,6 +348,8 @@ def record_expenditure(
         description=description.strip(),
         receipt=receipt,
         recorded_by=person_of(actor),
+        idempotency_key=key,
+        request_digest=digest if key else "",
     )
     record(actor, "expenditure.booked", expenditure, after={"line": line.pk, "amount": value})
     return expenditure

@@ -326,6 +326,11 @@ class _Builder:
         if not answered and self.rng.random() < quality:
             answered = [n for c in communities for n in prioritised.get(c.pk, [])][:1]
         title = f"{'、'.join(c.name for c in communities)}{cat.name}项目"
+        # Written in the call's first days and handed in a week or two later, never after it closed: the
+        # days follow from how many applications the call already has (the seed's draws stay as they were).
+        n = Application.objects.filter(call=call).count()
+        drafted = min(call.closes_on, call.opens_on + timedelta(days=2 + n % 10))
+        handed_in = min(call.closes_on, drafted + timedelta(days=5 + n % 7))
         application = applications.create_draft(
             manager,
             call=call,
@@ -368,9 +373,10 @@ class _Builder:
             summary=f"由{agency.name}牵头，联合{'、'.join(c.name for c in communities)}开展{cat.name}。",
             objectives="回应居民议事确定的优先需求，培育社区自助互助能力。",
             term_months=12,
+            on=drafted,
         )
         if submit:
-            applications.submit(manager, application)
+            applications.submit(manager, application, on=handed_in)
         return application
 
     def applications_for(self, w: World, call: Call, prioritised: dict[int, list[Need]]) -> list[Application]:
