@@ -22,6 +22,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from grassroots.applications import services as applications
 from grassroots.applications.models import Application
@@ -573,7 +574,11 @@ class _Builder:
             matching_funds="100000.00" if second else "200000.00",
             max_request="150000.00" if second else "200000.00",
             opens_on=date(year, 11, 1) if second else date(year, 3, 1),
-            closes_on=date(year, 12, 20) if second else date(year, 3, 31),
+            # the second round stays open for a month at least from the day the demo is built, so it takes
+            # applications whenever someone tries the demo
+            closes_on=max(date(year, 12, 20), timezone.localdate() + timedelta(days=30))
+            if second
+            else date(year, 3, 31),
             categories=w.categories.values(),
             criteria=criteria or names.CRITERIA,
             needs=[n for group in prioritised.values() for n in group],
