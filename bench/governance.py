@@ -46,7 +46,7 @@ def setup(home: Path, keep_url: bool) -> None:
 
 def generate(scale: float, seed: int) -> dict[str, int]:
     """Bulk-insert the city; returns how many rows of each kind were made."""
-    from django.db import connection, transaction
+    from django.db import transaction
 
     from grassroots.applications.models import Application
     from grassroots.awards.models import Award, AwardList
@@ -233,17 +233,19 @@ def generate(scale: float, seed: int) -> dict[str, int]:
                     batch_size=2000,
                 )
                 made["evaluations"] += len(evaluations)
-            made["records"] += _records(connection, ServiceRecord, contracts, per_contract, rng)
+            made["records"] += _records(ServiceRecord, contracts, per_contract, rng)
             print(f"  {y}: {len(contracts)} contracts, {made['records']:,} service records so far", flush=True)
     return made
 
 
-def _records(connection: Any, model: Any, contracts: list[Any], per_contract: int, rng: random.Random) -> int:
-    """Service records over each contract's term, inserted with executemany of plain SQL, interleaved in time
-    (as they arrive: a month of every contract, then the next month)."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = [
-        "contract_id",
+def _records(model: Any, contracts: list[Any], per_contract: int, rng: random.Random) -> int:
+    """Service records over each contract's term, written by the import's own bulk insert
+    (`delivery.services.insert_rows`), interleaved in time (as they arrive: a month of every contract, then
+    the next month)."""
+    from grassroots.delivery.services import insert_rows
+
+    names = [
+        "contract",
         "kind",
         "held_on",
         "title",
@@ -253,42 +255,32 @@ def _records(connection: Any, model: Any, contracts: list[Any], per_contract: in
         "volunteers",
         "volunteer_hours",
         "resident_participants",
-        "location",
-        "notes",
-        "recorded_at",
     ]
-    placeholders = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
-    now = datetime(2026, 1, 1, 12).isoformat() if connection.vendor == "sqlite" else datetime(2026, 1, 1, 12)
     months = 12
     per_month = max(1, per_contract // months)
     count = 0
-    with connection.cursor() as cursor:
-        for m in range(months):
-            rows = []
-            for c in contracts:
-                first = c.starts_on + timedelta(days=30 * m)
-                for _ in range(per_month if m < months - 1 else per_contract - per_month * (months - 1)):
-                    day = first + timedelta(days=rng.randrange(28))
-                    rows.append(
-                        (
-                            c.pk,
-                            "group",
-                            day.isoformat() if connection.vendor == "sqlite" else day,
-                            "活动",
-                            rng.randint(5, 40),
-                            "[]",
-                            "2.00",
-                            rng.randint(0, 6),
-                            f"{rng.randint(0, 12) / 2:.2f}",
-                            rng.randint(0, 30),
-                            "",
-                            "",
-                            now,
-                        )
+    for m in range(months):
+        rows = []
+        for c in contracts:
+            first = c.starts_on + timedelta(days=30 * m)
+            for _ in range(per_month if m < months - 1 else per_contract - per_month * (months - 1)):
+                day = first + timedelta(days=rng.randrange(28))
+                rows.append(
+                    (
+                        c.pk,
+                        "group",
+                        day,
+                        "活动",
+                        rng.randint(5, 40),
+                        [],
+                        Decimal("2.00"),
+                        rng.randint(0, 6),
+                        Decimal(rng.randint(0, 12)) / 2,
+                        rng.randint(0, 30),
                     )
-            cursor.executemany(sql, rows)
-            count += len(rows)
+                )
+        insert_rows(model, names, rows)
+        count += len(rows)
     return count
 
 

@@ -10,7 +10,24 @@ from grassroots.core.money import MoneyField
 from grassroots.orgs.models import Person
 
 
-class ServiceRecord(models.Model):
+class Replayable(models.Model):
+    """A row an API client may send again (`Idempotency-Key`): the key and a digest of what was sent, so a
+    replay returns the row instead of writing it twice (unique per contract)."""
+
+    idempotency_key = models.CharField(
+        _("idempotency key"),
+        max_length=80,
+        blank=True,
+        default="",
+        help_text=_("Sent by an API client so that a request sent again writes once (unique per contract)."),
+    )
+    request_digest = models.CharField(_("request digest"), max_length=64, blank=True, default="")
+
+    class Meta:
+        abstract = True
+
+
+class ServiceRecord(Replayable):
     contract = models.ForeignKey(
         "contracts.Contract", verbose_name=_("contract"), on_delete=models.PROTECT, related_name="service_records"
     )
@@ -32,14 +49,6 @@ class ServiceRecord(models.Model):
         Person, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
-    idempotency_key = models.CharField(
-        _("idempotency key"),
-        max_length=80,
-        blank=True,
-        default="",
-        help_text=_("Sent by an API client so that a request sent again writes once (unique per contract)."),
-    )
-    request_digest = models.CharField(_("request digest"), max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-held_on"]
@@ -65,7 +74,7 @@ class ServiceRecord(models.Model):
         return f"{self.held_on} {self.title}"
 
 
-class Expenditure(models.Model):
+class Expenditure(Replayable):
     contract = models.ForeignKey(
         "contracts.Contract", verbose_name=_("contract"), on_delete=models.PROTECT, related_name="expenditures"
     )
@@ -79,14 +88,6 @@ class Expenditure(models.Model):
     recorded_by = models.ForeignKey(
         Person, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    idempotency_key = models.CharField(
-        _("idempotency key"),
-        max_length=80,
-        blank=True,
-        default="",
-        help_text=_("Sent by an API client so that a request sent again writes once (unique per contract)."),
-    )
-    request_digest = models.CharField(_("request digest"), max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-spent_on"]

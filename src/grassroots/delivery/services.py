@@ -412,9 +412,7 @@ def attach_receipt(actor: Any, expenditure: Expenditure, upload: Any) -> Attachm
 IMPORT_BATCH = 2000
 
 
-def _insert_rows(
-    model: Any, names: Sequence[str], rows: list[tuple[Any, ...]], *, returning: bool = False
-) -> list[Any]:
+def insert_rows(model: Any, names: Sequence[str], rows: list[tuple[Any, ...]], *, returning: bool = False) -> list[Any]:
     """Insert checked rows straight into `model`'s table, many per statement; the new keys when `returning`.
 
     The ORM's bulk_create spends most of a large import building model instances; the values here are
@@ -518,7 +516,7 @@ def import_service_records(
         link = ServiceRecord.social_workers.through
         for start in range(0, len(rows), IMPORT_BATCH):
             batch = rows[start : start + IMPORT_BATCH]
-            keys = _insert_rows(
+            keys = insert_rows(
                 ServiceRecord,
                 names,
                 [
@@ -540,7 +538,7 @@ def import_service_records(
                 ],
                 returning=True,
             )
-            _insert_rows(
+            insert_rows(
                 link,
                 ("servicerecord", "person"),
                 [(key, worker) for key, r in zip(keys, batch, strict=True) for worker in r.social_workers],
@@ -586,7 +584,7 @@ def import_expenditures(actor: Any, contract: Contract, file: Any, filename: str
         names = ("contract", "line", "spent_on", "amount", "description", "receipt", "recorded_by")
         for start in range(0, len(rows), IMPORT_BATCH):
             batch = rows[start : start + IMPORT_BATCH]
-            _insert_rows(
+            insert_rows(
                 Expenditure,
                 names,
                 [(contract.pk, r.line, r.spent_on, r.amount, r.description, r.receipt, recorder_pk) for r in batch],
