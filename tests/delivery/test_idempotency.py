@@ -11,6 +11,7 @@ import pytest
 
 from grassroots.contracts.models import Contract
 from grassroots.core.audit import AuditEvent
+from grassroots.core.errors import KeyReused
 from grassroots.delivery import services as delivery_services
 from grassroots.delivery.models import Expenditure
 from grassroots.delivery.services import spent_on_line
@@ -54,7 +55,7 @@ def test_a_retry_after_the_line_is_used_up_returns_the_booking(world: w.World, c
     again = book(world, contract, str(whole), "all-of-it")
     assert again.pk == first.pk and spent_on_line(line) == whole
     assert AuditEvent.objects.count() == events  # nothing happened, so nothing is recorded
-    with w.refused(delivery_services.KeyReused, match="already used for a different request"):
+    with w.refused(KeyReused, match="already used for a different request"):
         book(world, contract, "1.00", "all-of-it")
 
 

@@ -7,7 +7,8 @@
 - 422 `invalid`: the request does not fit its schema (each field's problem in `errors`), its body is not JSON,
   or its query parameters do not fit together (`BadQuery`);
 - 400 `rule_violation`: a rule of the mechanism (`RuleViolation`, a bad amount);
-- 409 `conflict`: the object's state does not allow the move (`IllegalTransition`);
+- 409 `conflict`: the object's state does not allow the move (`IllegalTransition`), or an `Idempotency-Key` sent
+  again with another request (`KeyReused`);
 - 429 `throttled`;
 - 500 `server_error`: a fault of ours (logged), never Django's HTML page.
 
@@ -29,7 +30,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as SchemaError
 
-from grassroots.core.errors import IllegalTransition
+from grassroots.core.errors import IllegalTransition, KeyReused
 
 logger = logging.getLogger("django.request")
 
@@ -110,9 +111,11 @@ def install(api: NinjaAPI) -> None:
     def refused(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
         problems = _problems(exc)
         detail = "; ".join(p["message"] for p in problems) or _("The request breaks a rule.")
-        if isinstance(exc, IllegalTransition):
+        if isinstance(exc, IllegalTransition | KeyReused):
             for p in problems:
                 p["type"] = "conflict"
+                if isinstance(exc, KeyReused):
+                    p["loc"] = ["header", "Idempotency-Key"]
             return respond(request, 409, body(detail, "conflict", problems))
         return respond(request, 400, body(detail, "rule_violation", problems))
 

@@ -17,6 +17,10 @@ class IllegalTransition(RuleViolation):
     """A stateful object was asked to move to a state its transition table does not allow."""
 
 
+class KeyReused(RuleViolation):
+    """An idempotency key sent again with a different request: a conflict (the API's 409, on its header)."""
+
+
 class Forbidden(PermissionDenied):
     """The actor's roles and relation to the object do not allow the request."""
 

@@ -14,7 +14,6 @@ from ninja.responses import Status
 from grassroots.api import lookups
 from grassroots.api import selectors as api_selectors
 from grassroots.api.auth import actor, token_auth
-from grassroots.api.errors import body as error_body
 from grassroots.api.schemas import (
     NO_NUL,
     WRITE_ERRORS,
@@ -33,7 +32,6 @@ from grassroots.contracts.models import Contract, ContractLine
 from grassroots.orgs.models import Person
 
 from . import services
-from .models import Expenditure, ServiceRecord
 
 router = Router(tags=["delivery"], auth=token_auth)
 
@@ -108,21 +106,6 @@ def _contract(request: HttpRequest, pk: int) -> Contract:
     return get_object_or_404(api_selectors.contracts_known_to(actor(request)), pk=pk)
 
 
-def _replayed(model: Any, contract: Contract, key: str | None) -> bool:
-    """Whether `key` already wrote a row of this contract (the answer is then 200, not 201)."""
-    return bool(key) and model.objects.filter(contract=contract, idempotency_key=key).exists()
-
-
-def _key_reused(problem: services.KeyReused) -> Status:
-    message = problem.messages[0]
-    return Status(
-        409,
-        error_body(
-            message, "conflict", [{"loc": ["header", "Idempotency-Key"], "message": message, "type": "conflict"}]
-        ),
-    )
-
-
 @router.post(
     "/contracts/{id}/service-records",
     response={200: ServiceRecordOut, 201: ServiceRecordOut, **WRITE_ERRORS},
@@ -136,14 +119,10 @@ def record_service(
     contract = _contract(request, id)
     workers = lookups.all_of(Person.objects.all(), data.social_workers, _("social worker"))
     fields: dict[str, Any] = data.model_dump(exclude={"social_workers"})
-    replay = _replayed(ServiceRecord, contract, idempotency_key)
-    try:
-        item = services.record_service(
-            actor(request), contract, social_workers=workers, idempotency_key=idempotency_key or "", **fields
-        )
-    except services.KeyReused as problem:
-        return _key_reused(problem)
-    return Status(200 if replay else 201, item)
+    item = services.record_service(
+        actor(request), contract, social_workers=workers, idempotency_key=idempotency_key or "", **fields
+    )
+    return Status(200 if getattr(item, "replayed", False) else 201, item)
 
 
 @router.post(
@@ -159,18 +138,14 @@ def record_expenditure(
     answers the expenditure first booked (200)."""
     contract = _contract(request, id)
     line = lookups.one_of(ContractLine.objects.filter(contract=contract), data.line, _("budget line"))
-    replay = _replayed(Expenditure, contract, idempotency_key)
-    try:
-        expenditure = services.record_expenditure(
-            actor(request),
-            contract,
-            line=line,
-            spent_on=data.spent_on,
-            amount=data.amount,
-            description=data.description,
-            receipt=data.receipt,
-            idempotency_key=idempotency_key or "",
-        )
-    except services.KeyReused as problem:
-        return _key_reused(problem)
-    return Status(200 if replay else 201, expenditure)
+    expenditure = services.record_expenditure(
+        actor(request),
+        contract,
+        line=line,
+        spent_on=data.spent_on,
+        amount=data.amount,
+        description=data.description,
+        receipt=data.receipt,
+        idempotency_key=idempotency_key or "",
+    )
+    return Status(200 if getattr(expenditure, "replayed", False) else 201, expenditure)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from grassroots.applications.models import ServiceKind
 from grassroots.contracts.models import Contract, ContractLine
 from grassroots.core.audit import record
-from grassroots.core.errors import RuleViolation, ValidationError
+from grassroots.core.errors import KeyReused, RuleViolation, ValidationError
 from grassroots.core.i18n import render_message
 from grassroots.core.money import money, sum_of
 from grassroots.core.permissions import require
@@ -62,9 +62,7 @@ def _non_negative(value: Any, label: str) -> Decimal:
         raise RuleViolation(_("%(f)s must be a number.") % {"f": label}) from None
 
 
-class KeyReused(RuleViolation):
-    """An idempotency key already wrote a row of this contract from another request (the API's 409)."""
-
+T = TypeVar("T")
 
 #: The longest idempotency key an API client may send.
 KEY_LENGTH = 80
@@ -95,6 +93,23 @@ def _replay(model: Any, contract: Contract, key: str, digest: str) -> Any:
             code="idempotency_key_reused",
         )
     return existing
+
+
+def _written_once(model: Any, contract: Contract, key: str, digest: str, write: Callable[[], T]) -> T:
+    """`write()`, unless `key` already wrote a row of `contract`: then that row, marked `replayed` (the API
+    answers it 200, not 201). A request racing its twin under the same key loses on the unique constraint and
+    returns the twin's row."""
+    existing = _replay(model, contract, key, digest)
+    if existing is None:
+        try:
+            with transaction.atomic():
+                return write()
+        except IntegrityError:
+            existing = _replay(model, contract, key, digest)
+            if existing is None:
+                raise
+    existing.replayed = True
+    return cast(T, existing)
 
 
 def _hours(value: Any) -> str:
@@ -150,35 +165,30 @@ def record_service(
             "notes": notes,
         }
     )
-    existing = _replay(ServiceRecord, contract, key, digest)
-    if existing is not None:
-        return existing
-    try:
-        with transaction.atomic():
-            return _record_service(
-                actor,
-                contract,
-                kind=kind,
-                held_on=held_on,
-                title=title,
-                social_workers=social_workers,
-                beneficiaries=beneficiaries,
-                service_hours=service_hours,
-                volunteers=volunteers,
-                volunteer_hours=volunteer_hours,
-                resident_participants=resident_participants,
-                location=location,
-                notes=notes,
-                beneficiary_codes=beneficiary_codes,
-                key=key,
-                digest=digest,
-            )
-    except IntegrityError:
-        # The same key, sent again at the same moment, wrote first.
-        existing = _replay(ServiceRecord, contract, key, digest)
-        if existing is None:
-            raise
-        return existing
+    return _written_once(
+        ServiceRecord,
+        contract,
+        key,
+        digest,
+        lambda: _record_service(
+            actor,
+            contract,
+            kind=kind,
+            held_on=held_on,
+            title=title,
+            social_workers=social_workers,
+            beneficiaries=beneficiaries,
+            service_hours=service_hours,
+            volunteers=volunteers,
+            volunteer_hours=volunteer_hours,
+            resident_participants=resident_participants,
+            location=location,
+            notes=notes,
+            beneficiary_codes=beneficiary_codes,
+            key=key,
+            digest=digest,
+        ),
+    )
 
 
 def _record_service(
@@ -302,17 +312,13 @@ def record_expenditure(
     )
     if key:
         ContractLine.objects.select_for_update().get(pk=line.pk)
-        existing = _replay(Expenditure, contract, key, digest)
-        if existing is not None:
-            return existing
-    try:
-        with transaction.atomic():
-            return _book(actor, contract, line, spent_on, amount, description, receipt, key, digest)
-    except IntegrityError:
-        existing = _replay(Expenditure, contract, key, digest) if key else None
-        if existing is None:
-            raise
-        return existing
+    return _written_once(
+        Expenditure,
+        contract,
+        key,
+        digest,
+        lambda: _book(actor, contract, line, spent_on, amount, description, receipt, key, digest),
+    )
 
 
 def _book(
